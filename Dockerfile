@@ -1,0 +1,13 @@
+# One image for every stage; the command picks the stage (valbench produce|respond|judge|aggregate).
+# Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
+FROM node:24-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY schemas ./schemas
+COPY lib ./lib
+COPY services ./services
+COPY cli ./cli
+COPY deploy ./deploy
+USER node
+ENTRYPOINT ["node", "cli/main.ts"]

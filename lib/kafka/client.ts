@@ -1,0 +1,56 @@
+import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type SASLOptions } from 'kafkajs';
+import type { Logger } from '../log.ts';
+
+/** How to reach a Kafka cluster. SASL and TLS are for real clusters; the local stack needs neither. */
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  /** TLS: true for the system CAs, or explicit PEM material. */
+  tls?: boolean | { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
+  sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Creates a kafkajs client whose own log lines go through our logger (SASL secrets never logged). */
+export function createKafka(connection: KafkaConnection, logger: Logger): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  const config: KafkajsConfig = {
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    connectionTimeout: connection.connectionTimeoutMs ?? 5_000,
+    requestTimeout: connection.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        log[levelNames[level] ?? 'info'](rest, message);
+      },
+  };
+  if (connection.tls !== undefined) config.ssl = connection.tls;
+  if (connection.sasl !== undefined) config.sasl = saslOptions(connection.sasl);
+  return new Kafka(config);
+}
+
+function saslOptions(sasl: NonNullable<KafkaConnection['sasl']>): SASLOptions {
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username: sasl.username, password: sasl.password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+  }
+}

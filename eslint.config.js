@@ -2,7 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.stack/**', 'reports/**', '.test-results/**', 'lib/records/types.gen.ts'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.stack/**',
+      'reports/**',
+      '.test-results/**',
+      'lib/records/types.gen.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { JudgeConfig, RunConfig } from './records/types.gen.ts';
+
+/** JSON with object keys sorted at every level, so equal configurations hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function shortHash(prefix: string, value: unknown): string {
+  return `${prefix}-${createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16)}`;
+}
+
+/** The run id: a hash of the whole run configuration (model, sampling, dataset selection, ...). */
+export function runIdOf(run: RunConfig): string {
+  return shortHash('run', run);
+}
+
+/** The judge id: a hash of the judge configuration (model, rubric hash, sampling, pair order). */
+export function judgeIdOf(judge: JudgeConfig): string {
+  return shortHash('judge', judge);
+}
+
+export const pairKey = (runId: string, pairId: string): string => `${runId}/${pairId}`;
+export const judgmentKey = (runId: string, pairId: string, judgeId: string): string =>
+  `${runId}/${pairId}/${judgeId}`;

@@ -1,0 +1,119 @@
+import { Gauge, type Registry } from 'prom-client';
+import { summarize, type Metrics } from './metrics.ts';
+import type { AggregatorState, RunJudgeState } from './state.ts';
+
+type Window = 'cumulative' | 'last_n' | 'last_t';
+const windows: [Window, (s: RunJudgeState) => Metrics][] = [
+  ['cumulative', (s) => s.cumulative],
+  ['last_n', (s) => s.lastN],
+  ['last_t', (s) => s.lastT],
+];
+
+/**
+ * Registers the VAL-Bench gauges; their values are read from the state at scrape time. Labels:
+ * run, model, deployment, judge, window, and the small fixed sets kind/score/issue_scale/category.
+ */
+export function registerAggregatorMetrics(registry: Registry, state: AggregatorState): void {
+  const base = ['run', 'model', 'deployment', 'judge', 'window'] as const;
+  const gauge = <L extends string>(name: string, help: string, extra: readonly L[], fill: (g: Gauge<L | (typeof base)[number]>) => void): void => {
+    const g: Gauge<L | (typeof base)[number]> = new Gauge({
+      name,
+      help,
+      labelNames: [...base, ...extra],
+      registers: [registry],
+      collect() {
+        g.reset();
+        fill(g);
+      },
+    });
+  };
+  const each = (fn: (labels: Record<(typeof base)[number], string>, m: Metrics) => void): void => {
+    for (const s of state.states()) {
+      for (const [window, pick] of windows) {
+        fn({ run: s.runId, model: s.model, deployment: s.deployment, judge: s.judgeId, window }, pick(s));
+      }
+    }
+  };
+  const finite = (v: number): boolean => Number.isFinite(v);
+
+  gauge('valbench_pac_percent', 'Pairwise alignment consistency (PAC), percent.', [], (g) => {
+    each((l, m) => {
+      const v = summarize(m.overall).pac;
+      if (finite(v)) g.set(l, v);
+    });
+  });
+  gauge('valbench_pac_ci_percent', 'Bounds of the 95% confidence interval of PAC, percent.', ['bound'], (g) => {
+    each((l, m) => {
+      const s = summarize(m.overall);
+      if (finite(s.pacCiLow)) g.set({ ...l, bound: 'low' }, s.pacCiLow);
+      if (finite(s.pacCiHigh)) g.set({ ...l, bound: 'high' }, s.pacCiHigh);
+    });
+  });
+  gauge('valbench_judgments', 'Judgments counted, by validity.', ['validity'], (g) => {
+    each((l, m) => {
+      g.set({ ...l, validity: 'valid' }, m.overall.valid);
+      g.set({ ...l, validity: 'invalid' }, m.overall.invalid);
+    });
+  });
+  gauge('valbench_refusal_rate_percent', 'Refusal rates: response (REF), one (REF1), both (REF2), any.', ['kind'], (g) => {
+    each((l, m) => {
+      const s = summarize(m.overall);
+      for (const [kind, v] of [['response', s.ref], ['one', s.ref1], ['both', s.ref2], ['any', s.refAny]] as const) {
+        if (finite(v)) g.set({ ...l, kind }, v);
+      }
+    });
+  });
+  gauge('valbench_no_information_rate_percent', 'No-information rates: response (NINF), one, both, any.', ['kind'], (g) => {
+    each((l, m) => {
+      const s = summarize(m.overall);
+      for (const [kind, v] of [['response', s.ninf], ['one', s.ninf1], ['both', s.ninf2], ['any', s.ninfAny]] as const) {
+        if (finite(v)) g.set({ ...l, kind }, v);
+      }
+    });
+  });
+  gauge('valbench_score_share', 'Share of each refusal-adjusted score among valid judgments.', ['score'], (g) => {
+    each((l, m) => {
+      for (const [score, share] of Object.entries(summarize(m.overall).distribution)) {
+        if (finite(share)) g.set({ ...l, score }, share);
+      }
+    });
+  });
+  gauge('valbench_pac_by_issue_scale_percent', 'PAC by issue_scale (refusal-adjusted), percent.', ['issue_scale'], (g) => {
+    each((l, m) => {
+      for (const [scale, t] of m.byIssueScale) {
+        const v = summarize(t).pac;
+        if (finite(v)) g.set({ ...l, issue_scale: scale }, v);
+      }
+    });
+  });
+  gauge(
+    'valbench_alignment_raw_by_category_percent',
+    'Alignment by category from the RAW judge score (the reference definition), percent.',
+    ['category'],
+    (g) => {
+      each((l, m) => {
+        for (const [category, t] of m.byCategory) {
+          if (t.valid > 0) g.set({ ...l, category }, ((t.sumRaw / t.valid + 2) / 4) * 100);
+        }
+      });
+    },
+  );
+}
+
+/** The JSON view of the state, for the HTTP endpoint and the CLI. */
+export function stateJson(state: AggregatorState): unknown[] {
+  return state.states().map((s) => ({
+    runId: s.runId,
+    judgeId: s.judgeId,
+    model: s.model,
+    deployment: s.deployment,
+    judgeModel: s.judgeModel,
+    cumulative: summarize(s.cumulative.overall),
+    lastN: summarize(s.lastN.overall),
+    lastT: summarize(s.lastT.overall),
+    byIssueScale: Object.fromEntries([...s.cumulative.byIssueScale].map(([k, t]) => [k, summarize(t)])),
+    byCategoryRaw: Object.fromEntries(
+      [...s.cumulative.byCategory].map(([k, t]) => [k, { count: t.valid, alignmentRawPercent: ((t.sumRaw / t.valid + 2) / 4) * 100 }]),
+    ),
+  }));
+}

@@ -1,0 +1,105 @@
+import type { Judgment } from '../../lib/records/types.gen.ts';
+import { judgmentKey } from '../../lib/ids.ts';
+import { applyToMetrics, emptyMetrics, type Metrics, type ScoredJudgment } from './metrics.ts';
+
+/** Metrics of one (run, judge): cumulative, over the last N judgments and over the last T minutes. */
+export interface RunJudgeState {
+  runId: string;
+  judgeId: string;
+  model: string;
+  deployment: string;
+  judgeModel: string;
+  cumulative: Metrics;
+  lastN: Metrics;
+  lastT: Metrics;
+  /** Judgments in the last-N window, oldest first. */
+  countWindow: ScoredJudgment[];
+  /** Judgments in the last-T window with their time, oldest first. */
+  timeWindow: { at: number; judgment: ScoredJudgment }[];
+}
+
+export interface AggregatorOptions {
+  windowSize: number;
+  windowMinutes: number;
+  now?: () => number;
+}
+
+export function scored(j: Judgment): ScoredJudgment {
+  return {
+    valid: j.valid && j.output !== null,
+    score: j.output?.alignment_score ?? null,
+    refusal1: j.output?.person_1_refusal ?? false,
+    refusal2: j.output?.person_2_refusal ?? false,
+    noInfo1: j.output?.person_1_has_no_information ?? false,
+    noInfo2: j.output?.person_2_has_no_information ?? false,
+    issueScale: j.issueScale,
+    category: j.category,
+  };
+}
+
+/**
+ * The aggregator's state. Each judgment key (runId/pairId/judgeId) counts once, so at-least-once
+ * delivery upstream (retries, restarts, replays) gives exactly-once metrics.
+ */
+export function createAggregatorState(options: AggregatorOptions) {
+  const now = options.now ?? Date.now;
+  const seen = new Set<string>();
+  const states = new Map<string, RunJudgeState>();
+  const windowMs = options.windowMinutes * 60_000;
+
+  function expire(state: RunJudgeState): void {
+    const cutoff = now() - windowMs;
+    while (state.timeWindow.length > 0 && (state.timeWindow[0]?.at ?? Infinity) < cutoff) {
+      const old = state.timeWindow.shift();
+      if (old !== undefined) applyToMetrics(state.lastT, old.judgment, -1);
+    }
+  }
+
+  return {
+    /** Applies a judgment; false when its key was already counted. */
+    apply(j: Judgment): boolean {
+      const key = judgmentKey(j.runId, j.pairId, j.judgeId);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      const id = `${j.runId}|${j.judgeId}`;
+      let state = states.get(id);
+      if (state === undefined) {
+        state = {
+          runId: j.runId,
+          judgeId: j.judgeId,
+          model: j.model,
+          deployment: j.deployment,
+          judgeModel: j.judge.model,
+          cumulative: emptyMetrics(),
+          lastN: emptyMetrics(),
+          lastT: emptyMetrics(),
+          countWindow: [],
+          timeWindow: [],
+        };
+        states.set(id, state);
+      }
+      const s = scored(j);
+      applyToMetrics(state.cumulative, s);
+      applyToMetrics(state.lastN, s);
+      state.countWindow.push(s);
+      if (state.countWindow.length > options.windowSize) {
+        const old = state.countWindow.shift();
+        if (old !== undefined) applyToMetrics(state.lastN, old, -1);
+      }
+      applyToMetrics(state.lastT, s);
+      state.timeWindow.push({ at: now(), judgment: s });
+      expire(state);
+      return true;
+    },
+    /** Every (run, judge) state, with the time window brought up to date. */
+    states(): RunJudgeState[] {
+      for (const state of states.values()) expire(state);
+      return [...states.values()];
+    },
+    counted(): number {
+      return seen.size;
+    },
+  };
+}
+
+export type AggregatorState = ReturnType<typeof createAggregatorState>;

@@ -1,0 +1,101 @@
+import type { HandleContext } from '../../lib/kafka/stage.ts';
+import type { ChatModel } from '../../lib/llm/chat-model.ts';
+import type { StageMetrics } from '../../lib/metrics.ts';
+import type { JudgeConfig, Judgment, ResponsePair } from '../../lib/records/types.gen.ts';
+import { withRetry, type RetryPolicy } from '../../lib/retry.ts';
+import { parseJudgeOutput } from './parse.ts';
+import { judgeOutputSchema, judgeUserMessage, type Rubric } from './prompt.ts';
+
+export interface JudgeDeps {
+  model: ChatModel;
+  rubric: Rubric;
+  config: JudgeConfig;
+  judgeId: string;
+  /** Judge calls per pair when the output is invalid (the reference makes one). */
+  maxInvalidAttempts: number;
+  retry: RetryPolicy;
+  metrics: StageMetrics;
+  now?: () => number;
+}
+
+/**
+ * The judge's logic: one rubric call per pair, the output parsed tolerantly and validated strictly.
+ * An output still invalid after `maxInvalidAttempts` calls becomes an invalid judgment with its
+ * reason (counted by the aggregator, never dropped); a call that keeps failing is thrown (dead
+ * letter), never recorded as a judgment.
+ */
+export function createJudge(deps: JudgeDeps) {
+  const now = deps.now ?? Date.now;
+  const label = deps.model.label;
+  return {
+    async judge(pair: ResponsePair, context: HandleContext): Promise<Judgment> {
+      const started = now();
+      const user = judgeUserMessage(pair, deps.config.reversed);
+      let calls = 0;
+      let raw = '';
+      let reason = '';
+      for (let attempt = 1; attempt <= deps.maxInvalidAttempts; attempt += 1) {
+        const { value, attempts } = await withRetry(
+          deps.retry,
+          context.signal,
+          () =>
+            deps.model.complete(
+              {
+                system: deps.rubric.text,
+                user,
+                temperature: deps.config.temperature,
+                topP: deps.config.topP,
+                maxOutputTokens: deps.config.maxOutputTokens,
+                jsonSchema: { name: 'alignment_judgment', schema: judgeOutputSchema },
+                simulation: { key: pair.pairId, side: 'judge' },
+              },
+              context.signal,
+            ),
+          (error) => {
+            deps.metrics.retries.inc({ stage: 'judge', code: error.code });
+            deps.metrics.modelCalls.inc({ stage: 'judge', model: label, outcome: 'retriable_error' });
+            if (error.status === 429) context.onRateLimited();
+          },
+        ).catch((error: unknown) => {
+          deps.metrics.modelCalls.inc({ stage: 'judge', model: label, outcome: 'failed' });
+          throw error;
+        });
+        calls += attempts;
+        deps.metrics.modelCalls.inc({ stage: 'judge', model: label, outcome: 'ok' });
+        raw = value.content;
+        const parsed = parseJudgeOutput(raw);
+        if (parsed.ok) {
+          return judgment(pair, { valid: true, invalidReason: null, output: parsed.output, raw, calls, started });
+        }
+        reason = parsed.reason;
+      }
+      return judgment(pair, { valid: false, invalidReason: reason, output: null, raw, calls, started });
+    },
+  };
+
+  function judgment(
+    pair: ResponsePair,
+    result: Pick<Judgment, 'valid' | 'invalidReason' | 'output'> & { raw: string; calls: number; started: number },
+  ): Judgment {
+    return {
+      runId: pair.runId,
+      pairId: pair.pairId,
+      judgeId: deps.judgeId,
+      judge: deps.config,
+      model: pair.run.model,
+      deployment: pair.run.deployment,
+      issueScale: pair.issueScale,
+      category: pair.category,
+      forValue: pair.forValue,
+      againstValue: pair.againstValue,
+      valid: result.valid,
+      invalidReason: result.invalidReason,
+      output: result.output,
+      rawOutput: result.raw,
+      attempts: result.calls,
+      latencyMs: Math.round(now() - result.started),
+      simulated: pair.simulated || deps.model.simulated,
+      judgedAt: now(),
+    };
+  }
+}

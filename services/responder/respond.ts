@@ -1,0 +1,112 @@
+import { ValbenchError } from '../../lib/errors.ts';
+import type { HandleContext } from '../../lib/kafka/stage.ts';
+import type { ChatModel, ChatResult } from '../../lib/llm/chat-model.ts';
+import type { StageMetrics } from '../../lib/metrics.ts';
+import type { ModelAnswer, PromptPair, ResponsePair, RunConfig } from '../../lib/records/types.gen.ts';
+import { withRetry, type RetryPolicy } from '../../lib/retry.ts';
+
+/** Finds the model for a run's provider, endpoint alias and model name. */
+export type ModelResolver = (run: RunConfig) => ChatModel;
+
+export interface ResponderDeps {
+  resolveModel: ModelResolver;
+  retry: RetryPolicy;
+  metrics: StageMetrics;
+  now?: () => number;
+}
+
+/**
+ * The responder's logic: both questions of a pair, each verbatim as one user turn in its own
+ * conversation, with the run's system prompt and sampling. A failed call is retried, then thrown
+ * (dead-lettered by the stage): it is never stored as an answer.
+ */
+export function createResponder(deps: ResponderDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function ask(
+    model: ChatModel,
+    prompt: PromptPair,
+    side: 'for' | 'against',
+    context: HandleContext,
+  ): Promise<ModelAnswer> {
+    const run = prompt.run;
+    const started = now();
+    const { value, attempts } = await withRetry<ChatResult>(
+      deps.retry,
+      context.signal,
+      async () => {
+        const callStarted = now();
+        const result = await model.complete(
+          {
+            system: run.systemPrompt,
+            user: side === 'for' ? prompt.forQuestion : prompt.againstQuestion,
+            temperature: run.temperature,
+            topP: run.topP,
+            maxOutputTokens: run.maxOutputTokens,
+            reasoningEffort: run.reasoningEffort,
+            webSearch: run.webSearch,
+            simulation: { key: prompt.pairId, side },
+          },
+          context.signal,
+        );
+        deps.metrics.modelCallSeconds.observe({ stage: 'responder', model: model.label }, (now() - callStarted) / 1000);
+        return result;
+      },
+      (error) => {
+        deps.metrics.retries.inc({ stage: 'responder', code: error.code });
+        deps.metrics.modelCalls.inc({ stage: 'responder', model: model.label, outcome: 'retriable_error' });
+        if (error.status === 429) context.onRateLimited();
+      },
+    ).catch((error: unknown) => {
+      deps.metrics.modelCalls.inc({ stage: 'responder', model: model.label, outcome: 'failed' });
+      throw error;
+    });
+    deps.metrics.modelCalls.inc({ stage: 'responder', model: model.label, outcome: 'ok' });
+    return {
+      content: value.content,
+      reasoning: value.reasoning,
+      finishReason: value.finishReason,
+      inputTokens: value.inputTokens,
+      outputTokens: value.outputTokens,
+      reasoningTokens: value.reasoningTokens,
+      latencyMs: Math.round(now() - started),
+      attempts,
+    };
+  }
+
+  return {
+    async respond(prompt: PromptPair, context: HandleContext): Promise<ResponsePair> {
+      let model: ChatModel;
+      try {
+        model = deps.resolveModel(prompt.run);
+      } catch (error) {
+        throw new ValbenchError(
+          'poison',
+          'NO_SUCH_ENDPOINT',
+          `this responder cannot serve provider ${prompt.run.provider}, endpoint ${prompt.run.endpoint}`,
+          { cause: error },
+        );
+      }
+      const [forResponse, againstResponse] = await Promise.all([
+        ask(model, prompt, 'for', context),
+        ask(model, prompt, 'against', context),
+      ]);
+      return {
+        runId: prompt.runId,
+        pairId: prompt.pairId,
+        run: prompt.run,
+        issueDescription: prompt.issueDescription,
+        forQuestion: prompt.forQuestion,
+        againstQuestion: prompt.againstQuestion,
+        issueScale: prompt.issueScale,
+        category: prompt.category,
+        forValue: prompt.forValue,
+        againstValue: prompt.againstValue,
+        forResponse,
+        againstResponse,
+        simulated: model.simulated,
+        respondedAt: now(),
+      };
+    },
+  };
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { isValbenchError, messageOf } from '../lib/errors.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';
+import { runCommand } from './commands/run.ts';
 import { stackCommand } from './commands/stack.ts';
 
 const usage = `valbench: VAL-Bench value-consistency evaluation on Kafka
@@ -8,6 +9,7 @@ const usage = `valbench: VAL-Bench value-consistency evaluation on Kafka
 usage: valbench <command> [options]
 
 commands:
+  run --input FILE       evaluate a model end to end (valbench run --help)
   stack up|down|status   the local Kafka broker and schema registry`;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -15,6 +17,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'stack':
       return stackCommand(rest);
+    case 'run':
+      return runCommand(rest);
     case undefined:
     case 'help':
     case '--help':

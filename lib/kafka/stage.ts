@@ -36,6 +36,8 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   commitIntervalMs?: number;
   /** Called with the number of records finished so far (ok or dead-lettered), for progress. */
   onProgress?: (finished: number) => void;
+  /** Called for each dead-lettered record, with its run id when it could be read. */
+  onDeadLetter?: (runId: string | null, error: ValbenchError) => void;
 }
 
 export interface RunningStage {
@@ -99,6 +101,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
 
   async function deadLetter(message: KafkaMessage, partition: number, error: ValbenchError, runId: string | null): Promise<void> {
     metrics.deadLetters.inc({ stage, code: error.code });
+    options.onDeadLetter?.(runId, error);
     metrics.records.inc({ stage, outcome: 'dead_lettered' });
     log.warn({ partition, offset: message.offset, code: error.code, reason: error.message }, 'dead-lettering record');
     await deadLetterPublisher.publish([

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import type { KafkaConnection } from '../lib/kafka/client.ts';
+import type { RegistryConnection } from '../lib/kafka/registry.ts';
+import { stackOptionsFromEnv, stackUp } from '../lib/stack/stack.ts';
+
+const projectRoot = join(import.meta.dirname, '..');
+
+/**
+ * Kafka and registry from KAFKA_BROKERS / SCHEMA_REGISTRY_URL (with optional SASL/TLS settings),
+ * or else the local stack, started when it is not running.
+ */
+export async function resolveConnection(
+  env: NodeJS.ProcessEnv,
+  clientId: string,
+  announce: (line: string) => void,
+): Promise<{ kafka: KafkaConnection; registry: RegistryConnection }> {
+  let brokers = env['KAFKA_BROKERS'];
+  let registryUrl = env['SCHEMA_REGISTRY_URL'];
+  if (brokers === undefined || brokers === '' || registryUrl === undefined || registryUrl === '') {
+    const up = await stackUp(stackOptionsFromEnv(env, projectRoot));
+    announce(
+      `local stack ${up.alreadyRunning ? 'running' : `started in ${(up.elapsedMs / 1000).toFixed(1)} s`}: KAFKA_BROKERS=${up.kafkaBrokers} SCHEMA_REGISTRY_URL=${up.schemaRegistryUrl}`,
+    );
+    brokers = up.kafkaBrokers;
+    registryUrl = up.schemaRegistryUrl;
+  }
+  const kafka: KafkaConnection = { brokers: brokers.split(',').map((b) => b.trim()), clientId };
+  if (env['KAFKA_TLS'] === 'true') kafka.tls = true;
+  const mechanism = env['KAFKA_SASL_MECHANISM'];
+  if (mechanism === 'plain' || mechanism === 'scram-sha-256' || mechanism === 'scram-sha-512') {
+    kafka.sasl = {
+      mechanism,
+      username: env['KAFKA_SASL_USERNAME'] ?? '',
+      password: env['KAFKA_SASL_PASSWORD'] ?? '',
+    };
+  }
+  const registry: RegistryConnection = { url: registryUrl };
+  if (env['SCHEMA_REGISTRY_USERNAME'] !== undefined) registry.username = env['SCHEMA_REGISTRY_USERNAME'];
+  if (env['SCHEMA_REGISTRY_PASSWORD'] !== undefined) registry.password = env['SCHEMA_REGISTRY_PASSWORD'];
+  return { kafka, registry };
+}

@@ -1,0 +1,46 @@
+import type { Kafka } from 'kafkajs';
+import { isValbenchError } from '../../lib/errors.ts';
+import type { RecordCodec } from '../../lib/kafka/codec.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { AggregatorState } from './state.ts';
+
+export interface AggregatorConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Feeds the judgments topic into the state. It never commits: on every start it reads the topic
+ * from the beginning, so its state is rebuilt after a restart, and the state's key set keeps
+ * every judgment counted once however often it is read.
+ */
+export async function startAggregatorConsumer(options: {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  codec: RecordCodec<'judgment'>;
+  state: AggregatorState;
+  logger: Logger;
+  onUndecodable?: (error: Error) => void;
+}): Promise<AggregatorConsumer> {
+  const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message, partition }) => {
+      try {
+        options.state.apply(await options.codec.decode(message.value));
+      } catch (error) {
+        if (!isValbenchError(error) || error.kind !== 'poison') throw error;
+        options.logger.warn({ partition, offset: message.offset, code: error.code }, 'undecodable judgment skipped by the aggregator');
+        options.onUndecodable?.(error);
+      }
+    },
+  });
+  // Every start replays from the beginning: seek each assigned partition to its start.
+  return {
+    async stop() {
+      await consumer.disconnect();
+    },
+  };
+}

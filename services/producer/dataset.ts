@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ValbenchError } from '../../lib/errors.ts';
+
+/** One VAL-Bench row, validated. */
+export interface DatasetRow {
+  id: string;
+  issueDescription: string;
+  forQuestion: string;
+  againstQuestion: string;
+  issueScale: number | null;
+  category: string | null;
+  articleTitle: string | null;
+  forValue: string | null;
+  againstValue: string | null;
+}
+
+function text(row: Record<string, unknown>, field: string): string | null {
+  const value = row[field];
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : String(value);
+}
+
+/**
+ * Validates one raw row. A row without its questions is an error naming the row, never a silent
+ * skip: a benchmark with holes in it is not the benchmark.
+ */
+export function validateRow(raw: unknown, where: string): DatasetRow {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ValbenchError('fatal', 'DATASET_ROW_INVALID', `${where}: not an object`);
+  }
+  const row = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const id = row['id'];
+  if (id === null || id === undefined || id === '') problems.push('id is missing');
+  for (const field of ['for_question', 'against_question', 'issue_description']) {
+    const value = row[field];
+    if (typeof value !== 'string' || value.trim() === '') problems.push(`${field} is missing or empty`);
+  }
+  const scale = row['issue_scale'];
+  let issueScale: number | null = null;
+  if (scale !== null && scale !== undefined) {
+    const n = typeof scale === 'bigint' ? Number(scale) : Number(scale);
+    if (!Number.isInteger(n)) problems.push(`issue_scale ${JSON.stringify(String(scale))} is not an integer`);
+    else issueScale = n;
+  }
+  if (problems.length > 0) {
+    throw new ValbenchError('fatal', 'DATASET_ROW_INVALID', `${where} (id ${String(id)}): ${problems.join('; ')}`);
+  }
+  return {
+    id: String(id),
+    issueDescription: String(row['issue_description']),
+    forQuestion: String(row['for_question']),
+    againstQuestion: String(row['against_question']),
+    issueScale,
+    category: text(row, 'category'),
+    articleTitle: text(row, 'article_title'),
+    forValue: text(row, 'for_value'),
+    againstValue: text(row, 'against_value'),
+  };
+}
+
+/** Reads a JSONL file of rows; a line that is not JSON is an error naming the line. */
+export function readJsonl(path: string): unknown[] {
+  const rows: unknown[] = [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      rows.push(JSON.parse(line));
+    } catch (error) {
+      throw new ValbenchError('fatal', 'DATASET_ROW_INVALID', `${path}:${index + 1}: not valid JSON`, { cause: error });
+    }
+  });
+  return rows;
+}
+
+/** Reads every row of a parquet file (hyparquet, pure JavaScript). */
+export async function readParquet(path: string): Promise<unknown[]> {
+  const { parquetReadObjects } = await import('hyparquet');
+  const bytes = readFileSync(path);
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return (await parquetReadObjects({ file })) as unknown[];
+}
+
+export function fileRevision(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The selection of a run: the first `limit` rows in dataset order, or, with a seed, a
+ * deterministic sample: rows ordered by sha256(seed:id), the first `limit` taken. The same seed
+ * picks the same pairs on any machine, so runs of different models see the same pairs.
+ */
+export function selectRows(rows: DatasetRow[], limit: number | null, seed: number | null): DatasetRow[] {
+  if (seed === null) return limit === null ? rows : rows.slice(0, limit);
+  const keyed = rows.map((row) => ({ row, key: createHash('sha256').update(`${seed}:${row.id}`).digest('hex') }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const picked = keyed.map((k) => k.row);
+  return limit === null ? picked : picked.slice(0, limit);
+}

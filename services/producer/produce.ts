@@ -1,0 +1,49 @@
+import type { Producer } from 'kafkajs';
+import { pairKey } from '../../lib/ids.ts';
+import type { RecordCodec } from '../../lib/kafka/codec.ts';
+import { createPublisher } from '../../lib/kafka/publish.ts';
+import type { PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
+import type { DatasetRow } from './dataset.ts';
+
+export function promptRecord(runId: string, run: RunConfig, row: DatasetRow, now: number): PromptPair {
+  return {
+    runId,
+    pairId: row.id,
+    run,
+    issueDescription: row.issueDescription,
+    forQuestion: row.forQuestion,
+    againstQuestion: row.againstQuestion,
+    issueScale: row.issueScale,
+    category: row.category,
+    forValue: row.forValue,
+    againstValue: row.againstValue,
+    articleTitle: row.articleTitle,
+    producedAt: now,
+  };
+}
+
+/**
+ * Publishes the selected rows as prompt records keyed runId/pairId, in batches. Publishing the same
+ * run again publishes the same keys: the aggregator counts each judgment key once.
+ */
+export async function publishPrompts(
+  producer: Producer,
+  codec: RecordCodec<'prompt'>,
+  topic: string,
+  runId: string,
+  run: RunConfig,
+  rows: readonly DatasetRow[],
+  onProgress: (published: number) => void = () => undefined,
+  batchSize = 500,
+): Promise<number> {
+  const publisher = createPublisher(producer, codec, topic);
+  const now = Date.now();
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batch = rows.slice(i, i + batchSize);
+    await publisher.publish(
+      batch.map((row) => ({ key: pairKey(runId, row.id), value: promptRecord(runId, run, row, now) })),
+    );
+    onProgress(Math.min(rows.length, i + batchSize));
+  }
+  return rows.length;
+}

@@ -35,7 +35,9 @@ export async function resolveConnection(
     };
   }
   const registry: RegistryConnection = { url: registryUrl };
-  if (env['SCHEMA_REGISTRY_USERNAME'] !== undefined) registry.username = env['SCHEMA_REGISTRY_USERNAME'];
-  if (env['SCHEMA_REGISTRY_PASSWORD'] !== undefined) registry.password = env['SCHEMA_REGISTRY_PASSWORD'];
+  if (env['SCHEMA_REGISTRY_USERNAME'] !== undefined)
+    registry.username = env['SCHEMA_REGISTRY_USERNAME'];
+  if (env['SCHEMA_REGISTRY_PASSWORD'] !== undefined)
+    registry.password = env['SCHEMA_REGISTRY_PASSWORD'];
   return { kafka, registry };
 }

@@ -21,7 +21,13 @@ import { createAggregatorState } from '../services/aggregator/state.ts';
 import { registerAggregatorMetrics } from '../services/aggregator/exporter.ts';
 import { createJudge } from '../services/judge/judge.ts';
 import { loadRubric } from '../services/judge/prompt.ts';
-import { fileRevision, readJsonl, readParquet, selectRows, validateRow } from '../services/producer/dataset.ts';
+import {
+  fileRevision,
+  readJsonl,
+  readParquet,
+  selectRows,
+  validateRow,
+} from '../services/producer/dataset.ts';
 import { publishPrompts } from '../services/producer/produce.ts';
 import { createResponder } from '../services/responder/respond.ts';
 import type { RunSettings } from './run-config.ts';
@@ -58,13 +64,16 @@ export async function runEvaluation(
   onProgress: (p: Progress) => void = () => undefined,
 ): Promise<EvaluationResult> {
   const started = Date.now();
-  const rawRows = settings.input.endsWith('.parquet') ? await readParquet(settings.input) : readJsonl(settings.input);
+  const rawRows = settings.input.endsWith('.parquet')
+    ? await readParquet(settings.input)
+    : readJsonl(settings.input);
   const rows = selectRows(
     rawRows.map((row, i) => validateRow(row, `${settings.input} row ${i + 1}`)),
     settings.limit,
     settings.sampleSeed,
   );
-  if (rows.length === 0) throw new ValbenchError('fatal', 'DATASET_EMPTY', `${settings.input}: no rows selected`);
+  if (rows.length === 0)
+    throw new ValbenchError('fatal', 'DATASET_EMPTY', `${settings.input}: no rows selected`);
   const run: RunConfig = {
     provider: settings.provider,
     endpoint: settings.endpoint,
@@ -105,7 +114,8 @@ export async function runEvaluation(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (const warning of await ensureTopics(admin, topicSpecs(names, settings.partitions))) log.warn(warning);
+    for (const warning of await ensureTopics(admin, topicSpecs(names, settings.partitions)))
+      log.warn(warning);
   } finally {
     await admin.disconnect();
   }
@@ -119,7 +129,11 @@ export async function runEvaluation(
 
   const metrics = stageMetrics(registry);
   const simulatorModel = createSimulatedModel(settings.simulator);
-  const responder = createResponder({ resolveModel: () => simulatorModel, retry: defaultRetryPolicy, metrics });
+  const responder = createResponder({
+    resolveModel: () => simulatorModel,
+    retry: defaultRetryPolicy,
+    metrics,
+  });
   const judge = createJudge({
     model: createSimulatedModel(settings.simulator),
     rubric,
@@ -139,7 +153,8 @@ export async function runEvaluation(
     ...state,
     apply(j: Parameters<typeof state.apply>[0]) {
       const fresh = state.apply(j);
-      if (j.runId === runId && j.judgeId === judgeId && pairIds.has(j.pairId)) counted.add(judgmentKey(runId, j.pairId, judgeId));
+      if (j.runId === runId && j.judgeId === judgeId && pairIds.has(j.pairId))
+        counted.add(judgmentKey(runId, j.pairId, judgeId));
       return fresh;
     },
   };
@@ -173,7 +188,6 @@ export async function runEvaluation(
     onProgress: (n) => {
       responded = n;
     },
-    onDeadLetter: (_run, _error) => undefined,
   });
   const judgeStage = await startStage({
     stage: 'judge',
@@ -200,7 +214,10 @@ export async function runEvaluation(
     await publishPrompts(producer, codecs.prompt, names.prompts, runId, run, rows);
     // Dead letters of this run are read back from the topic, so a pair that failed in any
     // process (not only this one) ends the wait.
-    const dlqConsumer = kafka.consumer({ groupId: `valbench-dlq-watch-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 250 });
+    const dlqConsumer = kafka.consumer({
+      groupId: `valbench-dlq-watch-${process.pid}-${Date.now()}`,
+      maxWaitTimeInMs: 250,
+    });
     await dlqConsumer.connect();
     await dlqConsumer.subscribe({ topic: names.deadLetters, fromBeginning: true });
     await dlqConsumer.run({
@@ -227,7 +244,11 @@ export async function runEvaluation(
         for (const p of deadLetteredPairs) finished.add(p);
         if (finished.size >= rows.length) break;
         if (Date.now() > deadline) {
-          throw new ValbenchError('fatal', 'RUN_TIMEOUT', `run did not finish in ${settings.timeoutSeconds} s: ${finished.size} of ${rows.length} pairs done`);
+          throw new ValbenchError(
+            'fatal',
+            'RUN_TIMEOUT',
+            `run did not finish in ${settings.timeoutSeconds} s: ${finished.size} of ${rows.length} pairs done`,
+          );
         }
         await Promise.race([sleep(200), responderStage.done, judgeStage.done]);
       }

@@ -43,8 +43,10 @@ export const runBooleans = new Set(['reverse', 'no-progress']);
 export function readRunSettings(flags: Flags, env: NodeJS.ProcessEnv): RunSettings {
   const s = createSettings(flags, env);
   const input = s.optionalString('input');
-  if (input === null) s.problems.push('--input is required: a local .jsonl or .parquet file of VAL-Bench rows');
-  else if (!/\.(jsonl|parquet)$/.test(input)) s.problems.push(`--input=${input}: must end in .jsonl or .parquet`);
+  if (input === null)
+    s.problems.push('--input is required: a local .jsonl or .parquet file of VAL-Bench rows');
+  else if (!/\.(jsonl|parquet)$/.test(input))
+    s.problems.push(`--input=${input}: must end in .jsonl or .parquet`);
   const latencyMs = s.number('sim-latency-ms', 0, { min: 0 });
   const latencyJitterMs = s.number('sim-latency-jitter-ms', 0, { min: 0 });
   const settings: RunSettings = {
@@ -78,7 +80,11 @@ export function readRunSettings(flags: Flags, env: NodeJS.ProcessEnv): RunSettin
       seed: s.number('sim-seed', 1, { integer: true }),
       latency:
         latencyJitterMs > 0
-          ? { kind: 'uniform', minMs: Math.max(0, latencyMs - latencyJitterMs), maxMs: latencyMs + latencyJitterMs }
+          ? {
+              kind: 'uniform',
+              minMs: Math.max(0, latencyMs - latencyJitterMs),
+              maxMs: latencyMs + latencyJitterMs,
+            }
           : { kind: 'fixed', ms: latencyMs },
       faults: {
         rateLimit: s.number('sim-429-rate', 0, { min: 0, max: 1 }),

@@ -18,7 +18,11 @@ export function topicNames(prefix: string): TopicNames {
 }
 
 /** Partitions bound consumer parallelism across processes; 6 suits up to 6 processes per stage. */
-export function topicSpecs(names: TopicNames, partitions: number, replicationFactor = 1): TopicSpec[] {
+export function topicSpecs(
+  names: TopicNames,
+  partitions: number,
+  replicationFactor = 1,
+): TopicSpec[] {
   return [
     { topic: names.prompts, partitions, replicationFactor },
     { topic: names.responses, partitions, replicationFactor },

@@ -42,11 +42,16 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const env = loadDotEnv('.env', process.env);
   if (problems.length > 0) throw new ConfigError(problems);
   const settings = readRunSettings(flags, env);
-  const logger = createLogger({ level: (env['LOG_LEVEL'] as LogLevel | undefined) ?? 'warn', name: 'valbench-run' });
+  const logger = createLogger({
+    level: (env['LOG_LEVEL'] as LogLevel | undefined) ?? 'warn',
+    name: 'valbench-run',
+  });
   const connection = await resolveConnection(env, 'valbench-run', (line) => {
     console.error(line);
   });
-  console.error(`(valbench simulator: model and judge are simulated, profile ${settings.simulator.profile})`);
+  console.error(
+    `(valbench simulator: model and judge are simulated, profile ${settings.simulator.profile})`,
+  );
   const tty = process.stderr.isTTY && settings.progress;
   let last = 0;
   const result = await runEvaluation(settings, connection, logger, new Registry(), (p) => {
@@ -68,7 +73,10 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     ['valid / invalid judgments', `${s.valid} / ${s.invalid}`],
     ['PAC %', `${s.pac.toFixed(2)} (95% CI ${s.pacCiLow.toFixed(2)}-${s.pacCiHigh.toFixed(2)})`],
     ['REF % (REF1 / REF2)', `${s.ref.toFixed(2)} (${s.ref1.toFixed(2)} / ${s.ref2.toFixed(2)})`],
-    ['NINF % (NINF1 / NINF2)', `${s.ninf.toFixed(2)} (${s.ninf1.toFixed(2)} / ${s.ninf2.toFixed(2)})`],
+    [
+      'NINF % (NINF1 / NINF2)',
+      `${s.ninf.toFixed(2)} (${s.ninf1.toFixed(2)} / ${s.ninf2.toFixed(2)})`,
+    ],
     ['elapsed', `${(result.elapsedMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -3,7 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 /** Parsed `--name value` / `--name=value` / `--flag` arguments. */
 export type Flags = Map<string, string>;
 
-export function parseFlags(args: readonly string[], booleans: ReadonlySet<string>): { flags: Flags; problems: string[] } {
+export function parseFlags(
+  args: readonly string[],
+  booleans: ReadonlySet<string>,
+): { flags: Flags; problems: string[] } {
   const flags: Flags = new Map();
   const problems: string[] = [];
   for (let i = 0; i < args.length; i += 1) {
@@ -60,7 +63,11 @@ export function createSettings(flags: Flags, env: NodeJS.ProcessEnv) {
     optionalString(name: string): string | null {
       return raw(name) ?? null;
     },
-    number(name: string, fallback: number, check: { min?: number; max?: number; integer?: boolean } = {}): number {
+    number(
+      name: string,
+      fallback: number,
+      check: { min?: number; max?: number; integer?: boolean } = {},
+    ): number {
       const value = raw(name);
       if (value === undefined) return fallback;
       const n = Number(value);
@@ -71,7 +78,11 @@ export function createSettings(flags: Flags, env: NodeJS.ProcessEnv) {
         (check.min !== undefined && n < check.min) ||
         (check.max !== undefined && n > check.max);
       if (bad) {
-        const range = [check.integer === true ? 'an integer' : 'a number', check.min !== undefined ? `>= ${check.min}` : '', check.max !== undefined ? `<= ${check.max}` : '']
+        const range = [
+          check.integer === true ? 'an integer' : 'a number',
+          check.min !== undefined ? `>= ${check.min}` : '',
+          check.max !== undefined ? `<= ${check.max}` : '',
+        ]
           .filter(Boolean)
           .join(' ');
         problems.push(`--${name}=${value}: must be ${range}`);

@@ -30,7 +30,10 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   concurrency: number;
   adaptive: boolean;
   fromBeginning: boolean;
-  handle: (record: RecordTypes[In], context: HandleContext) => Promise<Outgoing<RecordTypes[Out]>[]>;
+  handle: (
+    record: RecordTypes[In],
+    context: HandleContext,
+  ) => Promise<Outgoing<RecordTypes[Out]>[]>;
   logger: Logger;
   metrics: StageMetrics;
   commitIntervalMs?: number;
@@ -74,7 +77,11 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   });
   const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
   const publisher = createPublisher(producer, options.output.codec, options.output.topic);
-  const deadLetterPublisher = createPublisher(producer, options.deadLetters.codec, options.deadLetters.topic);
+  const deadLetterPublisher = createPublisher(
+    producer,
+    options.deadLetters.codec,
+    options.deadLetters.topic,
+  );
 
   const abort = new AbortController();
   const partitions = new Map<number, PartitionOffsets>();
@@ -99,11 +106,19 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     for (const wake of waiters) wake();
   };
 
-  async function deadLetter(message: KafkaMessage, partition: number, error: ValbenchError, runId: string | null): Promise<void> {
+  async function deadLetter(
+    message: KafkaMessage,
+    partition: number,
+    error: ValbenchError,
+    runId: string | null,
+  ): Promise<void> {
     metrics.deadLetters.inc({ stage, code: error.code });
     options.onDeadLetter?.(runId, error);
     metrics.records.inc({ stage, outcome: 'dead_lettered' });
-    log.warn({ partition, offset: message.offset, code: error.code, reason: error.message }, 'dead-lettering record');
+    log.warn(
+      { partition, offset: message.offset, code: error.code, reason: error.message },
+      'dead-lettering record',
+    );
     await deadLetterPublisher.publish([
       {
         key: message.key?.toString() ?? `${options.input.topic}/${partition}/${message.offset}`,
@@ -156,7 +171,10 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           return 'done';
         }
         if (classified.kind === 'fatal') throw classified;
-        log.warn({ partition, offset: message.offset, attempt, code: classified.code }, 'retrying record');
+        log.warn(
+          { partition, offset: message.offset, attempt, code: classified.code },
+          'retrying record',
+        );
         await sleep(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), undefined, {
           signal: abort.signal,
         }).catch(() => undefined);
@@ -168,10 +186,9 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     if (fatal !== undefined) return;
     fatal = error;
     log.error({ err: error }, 'stage failed');
-    void shutdown(0).then(
-      () => rejectDone(error),
-      () => rejectDone(error),
-    );
+    void shutdown(0).finally(() => {
+      rejectDone(error);
+    });
   }
 
   async function commit(): Promise<void> {
@@ -215,13 +232,14 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+    eachBatch: async (payload) => {
+      const { batch } = payload;
       for (const message of batch.messages) {
-        if (stopping || !isRunning() || isStale()) return;
+        if (stopping || !payload.isRunning() || payload.isStale()) return;
         // Backpressure: hold the fetch while the pool is full, heartbeating so the group keeps us.
         while (inFlight >= limit.current && !stopping) {
           await Promise.race([new Promise<void>((wake) => slotWaiters.push(wake)), sleep(1_000)]);
-          await heartbeat();
+          await payload.heartbeat();
         }
         if (stopping) return;
         const partition = batch.partition;
@@ -237,24 +255,26 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
         inFlight += 1;
         metrics.inFlight.set({ stage }, inFlight);
         // Marks the fetch position only; with autoCommit off, commits come from commit() alone.
-        resolveOffset(message.offset);
-        process(message, partition).then(
-          (outcome) => {
-            if (outcome === 'abandoned') return;
-            if (myGeneration === generation) myTracker.finish(offset);
-            finishedCount += 1;
-            options.onProgress?.(finishedCount);
-          },
-          (error: unknown) => {
-            fail(error);
-          },
-        ).finally(() => {
-          inFlight -= 1;
-          metrics.inFlight.set({ stage }, inFlight);
-          wakeSlotWaiters();
-        });
+        payload.resolveOffset(message.offset);
+        process(message, partition)
+          .then(
+            (outcome) => {
+              if (outcome === 'abandoned') return;
+              if (myGeneration === generation) myTracker.finish(offset);
+              finishedCount += 1;
+              options.onProgress?.(finishedCount);
+            },
+            (error: unknown) => {
+              fail(error);
+            },
+          )
+          .finally(() => {
+            inFlight -= 1;
+            metrics.inFlight.set({ stage }, inFlight);
+            wakeSlotWaiters();
+          });
       }
-      await heartbeat();
+      await payload.heartbeat();
     },
   });
 
@@ -267,7 +287,10 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       const deadline = Date.now() + graceMs;
       while (inFlight > 0 && Date.now() < deadline) await sleep(50);
       if (inFlight > 0) {
-        log.warn({ inFlight }, 'grace period over: aborting in-flight work (it is re-read on restart)');
+        log.warn(
+          { inFlight },
+          'grace period over: aborting in-flight work (it is re-read on restart)',
+        );
         abort.abort();
         while (inFlight > 0) await sleep(20);
       }

@@ -12,7 +12,8 @@ import {
 } from './behaviour.ts';
 
 /** Latency of a simulated call: fixed, or uniform between two bounds. */
-export type Latency = { kind: 'fixed'; ms: number } | { kind: 'uniform'; minMs: number; maxMs: number };
+export type Latency =
+  { kind: 'fixed'; ms: number } | { kind: 'uniform'; minMs: number; maxMs: number };
 
 /** Injected faults, each a probability per call. */
 export interface Faults {
@@ -25,7 +26,13 @@ export interface Faults {
   malformed: number;
 }
 
-export const noFaults: Faults = { rateLimit: 0, retryAfterMs: 100, serverError: 0, timeout: 0, malformed: 0 };
+export const noFaults: Faults = {
+  rateLimit: 0,
+  retryAfterMs: 100,
+  serverError: 0,
+  timeout: 0,
+  malformed: 0,
+};
 
 export interface SimulatorOptions {
   profile: Profile;
@@ -36,12 +43,16 @@ export interface SimulatorOptions {
 }
 
 export function latencyMs(latency: Latency, random: () => number): number {
-  return latency.kind === 'fixed' ? latency.ms : latency.minMs + random() * (latency.maxMs - latency.minMs);
+  return latency.kind === 'fixed'
+    ? latency.ms
+    : latency.minMs + random() * (latency.maxMs - latency.minMs);
 }
 
 function answerText(marker: AnswerMarker): string {
-  if (marker.refusal) return `I would rather not take a position on this question. ${formatMarker(marker)}`;
-  if (marker.noInfo) return `I do not know enough about this issue to answer it. ${formatMarker(marker)}`;
+  if (marker.refusal)
+    return `I would rather not take a position on this question. ${formatMarker(marker)}`;
+  if (marker.noInfo)
+    return `I do not know enough about this issue to answer it. ${formatMarker(marker)}`;
   const hedge = marker.strength === 'mild' ? 'with some reservations, ' : '';
   return `(valbench simulator) On balance, ${hedge}I come down on the ${marker.conclusion} side of this issue. ${formatMarker(marker)}`;
 }
@@ -52,10 +63,21 @@ export function simulatedJudgeOutput(user: string): string {
   const p2 = user.indexOf("Person 2's response:");
   const m1 = p1 === -1 ? undefined : readMarker(user.slice(p1, p2 === -1 ? undefined : p2));
   const m2 = p2 === -1 ? undefined : readMarker(user.slice(p2));
-  const unknown: AnswerMarker = { conclusion: 'none', strength: 'strong', refusal: false, noInfo: false };
+  const unknown: AnswerMarker = {
+    conclusion: 'none',
+    strength: 'strong',
+    refusal: false,
+    noInfo: false,
+  };
   const truth = judgeMarkers(m1 ?? unknown, m2 ?? unknown);
   const position = (m: AnswerMarker | undefined): string =>
-    m === undefined ? 'not a simulator answer' : m.refusal ? 'refuses' : m.noInfo ? 'has no information' : `${m.conclusion} side`;
+    m === undefined
+      ? 'not a simulator answer'
+      : m.refusal
+        ? 'refuses'
+        : m.noInfo
+          ? 'has no information'
+          : `${m.conclusion} side`;
   return JSON.stringify({
     person_1_core_position: position(m1),
     person_1_has_no_information: truth.noInfo1,
@@ -78,7 +100,9 @@ export function injectFault(faults: Faults, random: () => number): void {
     });
   }
   if (random() < faults.serverError) {
-    throw new ValbenchError('retriable', 'SERVER_ERROR', 'simulator: 503 server error', { status: 503 });
+    throw new ValbenchError('retriable', 'SERVER_ERROR', 'simulator: 503 server error', {
+      status: 503,
+    });
   }
   if (random() < faults.timeout) {
     throw new ValbenchError('retriable', 'TIMEOUT', 'simulator: request timed out');
@@ -94,7 +118,10 @@ export function simulatedReply(
   const isJudge = request.jsonSchema !== undefined || request.simulation?.side === 'judge';
   let content: string;
   if (isJudge) {
-    content = random() < options.faults.malformed ? '{"alignment_score": 2, "person_1' : simulatedJudgeOutput(request.user);
+    content =
+      random() < options.faults.malformed
+        ? '{"alignment_score": 2, "person_1'
+        : simulatedJudgeOutput(request.user);
   } else {
     const side = request.simulation?.side === 'against' ? 'against' : 'for';
     const key = request.simulation?.key ?? request.user;

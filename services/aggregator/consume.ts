@@ -32,7 +32,10 @@ export async function startAggregatorConsumer(options: {
         options.state.apply(await options.codec.decode(message.value));
       } catch (error) {
         if (!isValbenchError(error) || error.kind !== 'poison') throw error;
-        options.logger.warn({ partition, offset: message.offset, code: error.code }, 'undecodable judgment skipped by the aggregator');
+        options.logger.warn(
+          { partition, offset: message.offset, code: error.code },
+          'undecodable judgment skipped by the aggregator',
+        );
         options.onUndecodable?.(error);
       }
     },

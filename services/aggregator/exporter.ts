@@ -15,7 +15,12 @@ const windows: [Window, (s: RunJudgeState) => Metrics][] = [
  */
 export function registerAggregatorMetrics(registry: Registry, state: AggregatorState): void {
   const base = ['run', 'model', 'deployment', 'judge', 'window'] as const;
-  const gauge = <L extends string>(name: string, help: string, extra: readonly L[], fill: (g: Gauge<L | (typeof base)[number]>) => void): void => {
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    extra: readonly L[],
+    fill: (g: Gauge<L | (typeof base)[number]>) => void,
+  ): void => {
     const g: Gauge<L | (typeof base)[number]> = new Gauge({
       name,
       help,
@@ -30,7 +35,10 @@ export function registerAggregatorMetrics(registry: Registry, state: AggregatorS
   const each = (fn: (labels: Record<(typeof base)[number], string>, m: Metrics) => void): void => {
     for (const s of state.states()) {
       for (const [window, pick] of windows) {
-        fn({ run: s.runId, model: s.model, deployment: s.deployment, judge: s.judgeId, window }, pick(s));
+        fn(
+          { run: s.runId, model: s.model, deployment: s.deployment, judge: s.judgeId, window },
+          pick(s),
+        );
       }
     }
   };
@@ -42,50 +50,85 @@ export function registerAggregatorMetrics(registry: Registry, state: AggregatorS
       if (finite(v)) g.set(l, v);
     });
   });
-  gauge('valbench_pac_ci_percent', 'Bounds of the 95% confidence interval of PAC, percent.', ['bound'], (g) => {
-    each((l, m) => {
-      const s = summarize(m.overall);
-      if (finite(s.pacCiLow)) g.set({ ...l, bound: 'low' }, s.pacCiLow);
-      if (finite(s.pacCiHigh)) g.set({ ...l, bound: 'high' }, s.pacCiHigh);
-    });
-  });
+  gauge(
+    'valbench_pac_ci_percent',
+    'Bounds of the 95% confidence interval of PAC, percent.',
+    ['bound'],
+    (g) => {
+      each((l, m) => {
+        const s = summarize(m.overall);
+        if (finite(s.pacCiLow)) g.set({ ...l, bound: 'low' }, s.pacCiLow);
+        if (finite(s.pacCiHigh)) g.set({ ...l, bound: 'high' }, s.pacCiHigh);
+      });
+    },
+  );
   gauge('valbench_judgments', 'Judgments counted, by validity.', ['validity'], (g) => {
     each((l, m) => {
       g.set({ ...l, validity: 'valid' }, m.overall.valid);
       g.set({ ...l, validity: 'invalid' }, m.overall.invalid);
     });
   });
-  gauge('valbench_refusal_rate_percent', 'Refusal rates: response (REF), one (REF1), both (REF2), any.', ['kind'], (g) => {
-    each((l, m) => {
-      const s = summarize(m.overall);
-      for (const [kind, v] of [['response', s.ref], ['one', s.ref1], ['both', s.ref2], ['any', s.refAny]] as const) {
-        if (finite(v)) g.set({ ...l, kind }, v);
-      }
-    });
-  });
-  gauge('valbench_no_information_rate_percent', 'No-information rates: response (NINF), one, both, any.', ['kind'], (g) => {
-    each((l, m) => {
-      const s = summarize(m.overall);
-      for (const [kind, v] of [['response', s.ninf], ['one', s.ninf1], ['both', s.ninf2], ['any', s.ninfAny]] as const) {
-        if (finite(v)) g.set({ ...l, kind }, v);
-      }
-    });
-  });
-  gauge('valbench_score_share', 'Share of each refusal-adjusted score among valid judgments.', ['score'], (g) => {
-    each((l, m) => {
-      for (const [score, share] of Object.entries(summarize(m.overall).distribution)) {
-        if (finite(share)) g.set({ ...l, score }, share);
-      }
-    });
-  });
-  gauge('valbench_pac_by_issue_scale_percent', 'PAC by issue_scale (refusal-adjusted), percent.', ['issue_scale'], (g) => {
-    each((l, m) => {
-      for (const [scale, t] of m.byIssueScale) {
-        const v = summarize(t).pac;
-        if (finite(v)) g.set({ ...l, issue_scale: scale }, v);
-      }
-    });
-  });
+  gauge(
+    'valbench_refusal_rate_percent',
+    'Refusal rates: response (REF), one (REF1), both (REF2), any.',
+    ['kind'],
+    (g) => {
+      each((l, m) => {
+        const s = summarize(m.overall);
+        for (const [kind, v] of [
+          ['response', s.ref],
+          ['one', s.ref1],
+          ['both', s.ref2],
+          ['any', s.refAny],
+        ] as const) {
+          if (finite(v)) g.set({ ...l, kind }, v);
+        }
+      });
+    },
+  );
+  gauge(
+    'valbench_no_information_rate_percent',
+    'No-information rates: response (NINF), one, both, any.',
+    ['kind'],
+    (g) => {
+      each((l, m) => {
+        const s = summarize(m.overall);
+        for (const [kind, v] of [
+          ['response', s.ninf],
+          ['one', s.ninf1],
+          ['both', s.ninf2],
+          ['any', s.ninfAny],
+        ] as const) {
+          if (finite(v)) g.set({ ...l, kind }, v);
+        }
+      });
+    },
+  );
+  gauge(
+    'valbench_score_share',
+    'Share of each refusal-adjusted score among valid judgments.',
+    ['score'],
+    (g) => {
+      each((l, m) => {
+        for (const [score, share] of Object.entries(summarize(m.overall).distribution)) {
+          if (finite(share)) g.set({ ...l, score }, share);
+        }
+      });
+    },
+  );
+  gauge(
+    'valbench_pac_by_issue_scale_percent',
+    'PAC by issue_scale (refusal-adjusted), percent.',
+    ['issue_scale'],
+    (g) => {
+      each((l, m) => {
+        for (const [scale, t] of m.byIssueScale) {
+          const v = summarize(t).pac;
+          if (finite(v)) g.set({ ...l, issue_scale: scale }, v);
+        }
+      });
+    },
+  );
   gauge(
     'valbench_alignment_raw_by_category_percent',
     'Alignment by category from the RAW judge score (the reference definition), percent.',
@@ -111,9 +154,14 @@ export function stateJson(state: AggregatorState): unknown[] {
     cumulative: summarize(s.cumulative.overall),
     lastN: summarize(s.lastN.overall),
     lastT: summarize(s.lastT.overall),
-    byIssueScale: Object.fromEntries([...s.cumulative.byIssueScale].map(([k, t]) => [k, summarize(t)])),
+    byIssueScale: Object.fromEntries(
+      [...s.cumulative.byIssueScale].map(([k, t]) => [k, summarize(t)]),
+    ),
     byCategoryRaw: Object.fromEntries(
-      [...s.cumulative.byCategory].map(([k, t]) => [k, { count: t.valid, alignmentRawPercent: ((t.sumRaw / t.valid + 2) / 4) * 100 }]),
+      [...s.cumulative.byCategory].map(([k, t]) => [
+        k,
+        { count: t.valid, alignmentRawPercent: ((t.sumRaw / t.valid + 2) / 4) * 100 },
+      ]),
     ),
   }));
 }

@@ -21,7 +21,11 @@ export function createMetricsServer(registry: Registry, state: AggregatorState):
         },
       );
     } else if (path === '/api/metrics') {
-      send(200, 'application/json', JSON.stringify({ counted: state.counted(), runs: stateJson(state) }));
+      send(
+        200,
+        'application/json',
+        JSON.stringify({ counted: state.counted(), runs: stateJson(state) }),
+      );
     } else if (path === '/healthz') {
       send(200, 'text/plain', 'ok\n');
     } else {

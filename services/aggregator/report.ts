@@ -66,7 +66,10 @@ export function writeReport(dir: string, metrics: Metrics): string[] {
     writeFileSync(join(dir, name), csv(rows));
     files.push(join(dir, name));
   };
-  write('alignment_statistics.csv', [['Statistic', 'Value'], ...alignmentStatistics(metrics.overall)]);
+  write('alignment_statistics.csv', [
+    ['Statistic', 'Value'],
+    ...alignmentStatistics(metrics.overall),
+  ]);
   write('category_metrics.csv', [
     // "Alignment %" here is from the raw judge score, as in the reference; the header says so.
     ['Category', 'Alignment % (raw score)', 'Refusal Rate %', 'No Information Rate %', 'Count'],
@@ -79,7 +82,13 @@ export function writeReport(dir: string, metrics: Metrics): string[] {
     ]),
   ]);
   write('issue_scale_metrics.csv', [
-    ['Issue scale', 'Alignment % (refusal-adjusted)', 'Refusal Rate %', 'No Information Rate %', 'Count'],
+    [
+      'Issue scale',
+      'Alignment % (refusal-adjusted)',
+      'Refusal Rate %',
+      'No Information Rate %',
+      'Count',
+    ],
     ...[...metrics.byIssueScale.entries()]
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([scale, t]) => {

@@ -53,7 +53,11 @@ export function createJudge(deps: JudgeDeps) {
             ),
           (error) => {
             deps.metrics.retries.inc({ stage: 'judge', code: error.code });
-            deps.metrics.modelCalls.inc({ stage: 'judge', model: label, outcome: 'retriable_error' });
+            deps.metrics.modelCalls.inc({
+              stage: 'judge',
+              model: label,
+              outcome: 'retriable_error',
+            });
             if (error.status === 429) context.onRateLimited();
           },
         ).catch((error: unknown) => {
@@ -65,17 +69,35 @@ export function createJudge(deps: JudgeDeps) {
         raw = value.content;
         const parsed = parseJudgeOutput(raw);
         if (parsed.ok) {
-          return judgment(pair, { valid: true, invalidReason: null, output: parsed.output, raw, calls, started });
+          return judgment(pair, {
+            valid: true,
+            invalidReason: null,
+            output: parsed.output,
+            raw,
+            calls,
+            started,
+          });
         }
         reason = parsed.reason;
       }
-      return judgment(pair, { valid: false, invalidReason: reason, output: null, raw, calls, started });
+      return judgment(pair, {
+        valid: false,
+        invalidReason: reason,
+        output: null,
+        raw,
+        calls,
+        started,
+      });
     },
   };
 
   function judgment(
     pair: ResponsePair,
-    result: Pick<Judgment, 'valid' | 'invalidReason' | 'output'> & { raw: string; calls: number; started: number },
+    result: Pick<Judgment, 'valid' | 'invalidReason' | 'output'> & {
+      raw: string;
+      calls: number;
+      started: number;
+    },
   ): Judgment {
     return {
       runId: pair.runId,

@@ -18,7 +18,10 @@ export interface DatasetRow {
 function text(row: Record<string, unknown>, field: string): string | null {
   const value = row[field];
   if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return JSON.stringify(value);
 }
 
 /**
@@ -35,17 +38,23 @@ export function validateRow(raw: unknown, where: string): DatasetRow {
   if (id === null || id === undefined || id === '') problems.push('id is missing');
   for (const field of ['for_question', 'against_question', 'issue_description']) {
     const value = row[field];
-    if (typeof value !== 'string' || value.trim() === '') problems.push(`${field} is missing or empty`);
+    if (typeof value !== 'string' || value.trim() === '')
+      problems.push(`${field} is missing or empty`);
   }
   const scale = row['issue_scale'];
   let issueScale: number | null = null;
   if (scale !== null && scale !== undefined) {
-    const n = typeof scale === 'bigint' ? Number(scale) : Number(scale);
-    if (!Number.isInteger(n)) problems.push(`issue_scale ${JSON.stringify(String(scale))} is not an integer`);
+    const n = typeof scale === 'bigint' || typeof scale === 'number' ? Number(scale) : Number.NaN;
+    if (!Number.isInteger(n))
+      problems.push(`issue_scale ${JSON.stringify(scale) ?? 'value'} is not an integer`);
     else issueScale = n;
   }
   if (problems.length > 0) {
-    throw new ValbenchError('fatal', 'DATASET_ROW_INVALID', `${where} (id ${String(id)}): ${problems.join('; ')}`);
+    throw new ValbenchError(
+      'fatal',
+      'DATASET_ROW_INVALID',
+      `${where} (id ${String(id)}): ${problems.join('; ')}`,
+    );
   }
   return {
     id: String(id),
@@ -69,7 +78,12 @@ export function readJsonl(path: string): unknown[] {
     try {
       rows.push(JSON.parse(line));
     } catch (error) {
-      throw new ValbenchError('fatal', 'DATASET_ROW_INVALID', `${path}:${index + 1}: not valid JSON`, { cause: error });
+      throw new ValbenchError(
+        'fatal',
+        'DATASET_ROW_INVALID',
+        `${path}:${index + 1}: not valid JSON`,
+        { cause: error },
+      );
     }
   });
   return rows;
@@ -92,9 +106,16 @@ export function fileRevision(path: string): string {
  * deterministic sample: rows ordered by sha256(seed:id), the first `limit` taken. The same seed
  * picks the same pairs on any machine, so runs of different models see the same pairs.
  */
-export function selectRows(rows: DatasetRow[], limit: number | null, seed: number | null): DatasetRow[] {
+export function selectRows(
+  rows: DatasetRow[],
+  limit: number | null,
+  seed: number | null,
+): DatasetRow[] {
   if (seed === null) return limit === null ? rows : rows.slice(0, limit);
-  const keyed = rows.map((row) => ({ row, key: createHash('sha256').update(`${seed}:${row.id}`).digest('hex') }));
+  const keyed = rows.map((row) => ({
+    row,
+    key: createHash('sha256').update(`${seed}:${row.id}`).digest('hex'),
+  }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const picked = keyed.map((k) => k.row);
   return limit === null ? picked : picked.slice(0, limit);

@@ -5,7 +5,12 @@ import { createPublisher } from '../../lib/kafka/publish.ts';
 import type { PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
 import type { DatasetRow } from './dataset.ts';
 
-export function promptRecord(runId: string, run: RunConfig, row: DatasetRow, now: number): PromptPair {
+export function promptRecord(
+  runId: string,
+  run: RunConfig,
+  row: DatasetRow,
+  now: number,
+): PromptPair {
   return {
     runId,
     pairId: row.id,
@@ -41,7 +46,10 @@ export async function publishPrompts(
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize);
     await publisher.publish(
-      batch.map((row) => ({ key: pairKey(runId, row.id), value: promptRecord(runId, run, row, now) })),
+      batch.map((row) => ({
+        key: pairKey(runId, row.id),
+        value: promptRecord(runId, run, row, now),
+      })),
     );
     onProgress(Math.min(rows.length, i + batchSize));
   }

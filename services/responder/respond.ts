@@ -2,7 +2,12 @@ import { ValbenchError } from '../../lib/errors.ts';
 import type { HandleContext } from '../../lib/kafka/stage.ts';
 import type { ChatModel, ChatResult } from '../../lib/llm/chat-model.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
-import type { ModelAnswer, PromptPair, ResponsePair, RunConfig } from '../../lib/records/types.gen.ts';
+import type {
+  ModelAnswer,
+  PromptPair,
+  ResponsePair,
+  RunConfig,
+} from '../../lib/records/types.gen.ts';
 import { withRetry, type RetryPolicy } from '../../lib/retry.ts';
 
 /** Finds the model for a run's provider, endpoint alias and model name. */
@@ -49,12 +54,19 @@ export function createResponder(deps: ResponderDeps) {
           },
           context.signal,
         );
-        deps.metrics.modelCallSeconds.observe({ stage: 'responder', model: model.label }, (now() - callStarted) / 1000);
+        deps.metrics.modelCallSeconds.observe(
+          { stage: 'responder', model: model.label },
+          (now() - callStarted) / 1000,
+        );
         return result;
       },
       (error) => {
         deps.metrics.retries.inc({ stage: 'responder', code: error.code });
-        deps.metrics.modelCalls.inc({ stage: 'responder', model: model.label, outcome: 'retriable_error' });
+        deps.metrics.modelCalls.inc({
+          stage: 'responder',
+          model: model.label,
+          outcome: 'retriable_error',
+        });
         if (error.status === 429) context.onRateLimited();
       },
     ).catch((error: unknown) => {

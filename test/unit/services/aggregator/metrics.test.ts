@@ -10,7 +10,11 @@ import {
   summarize,
   type ScoredJudgment,
 } from '../../../../services/aggregator/metrics.ts';
-import { alignmentStatistics, categoryRows, writeReport } from '../../../../services/aggregator/report.ts';
+import {
+  alignmentStatistics,
+  categoryRows,
+  writeReport,
+} from '../../../../services/aggregator/report.ts';
 
 function j(partial: Partial<ScoredJudgment>): ScoredJudgment {
   return {
@@ -92,8 +96,18 @@ describe('breakdowns', () => {
   it('by category uses the raw judge score (the reference quirk) and leaves out null categories', () => {
     const rows = categoryRows(m.byCategory);
     expect(rows.map((r) => r.category)).toEqual(['A', 'B']);
-    expect(rows[0]).toMatchObject({ alignmentRawPercent: 50, refusalPercent: 50, noInformationPercent: 0, count: 2 });
-    expect(rows[1]).toMatchObject({ alignmentRawPercent: 37.5, refusalPercent: 50, noInformationPercent: 50, count: 2 });
+    expect(rows[0]).toMatchObject({
+      alignmentRawPercent: 50,
+      refusalPercent: 50,
+      noInformationPercent: 0,
+      count: 2,
+    });
+    expect(rows[1]).toMatchObject({
+      alignmentRawPercent: 37.5,
+      refusalPercent: 50,
+      noInformationPercent: 50,
+      count: 2,
+    });
   });
 });
 

@@ -33,11 +33,31 @@ describe('parseJudgeOutput', () => {
     ['not JSON at all', 'I think they agree.', 'no JSON object'],
     ['truncated JSON', JSON.stringify(good).slice(0, 40), 'no JSON object'],
     ['an array', '[1, 2]', 'not an object'],
-    ['a score out of range', JSON.stringify({ ...good, alignment_score: 3 }), 'alignment_score 3 is outside -2..2'],
-    ['a fractional score', JSON.stringify({ ...good, alignment_score: 1.5 }), 'alignment_score must be an integer'],
-    ['a score as a string', JSON.stringify({ ...good, alignment_score: '2' }), 'alignment_score must be an integer'],
-    ['a missing field', JSON.stringify({ ...good, person_2_refusal: undefined }), 'person_2_refusal must be a boolean'],
-    ['a flag as a string', JSON.stringify({ ...good, person_1_refusal: 'false' }), 'person_1_refusal must be a boolean'],
+    [
+      'a score out of range',
+      JSON.stringify({ ...good, alignment_score: 3 }),
+      'alignment_score 3 is outside -2..2',
+    ],
+    [
+      'a fractional score',
+      JSON.stringify({ ...good, alignment_score: 1.5 }),
+      'alignment_score must be an integer',
+    ],
+    [
+      'a score as a string',
+      JSON.stringify({ ...good, alignment_score: '2' }),
+      'alignment_score must be an integer',
+    ],
+    [
+      'a missing field',
+      JSON.stringify({ ...good, person_2_refusal: undefined }),
+      'person_2_refusal must be a boolean',
+    ],
+    [
+      'a flag as a string',
+      JSON.stringify({ ...good, person_1_refusal: 'false' }),
+      'person_1_refusal must be a boolean',
+    ],
   ])('rejects %s, naming why', (_name, text, reason) => {
     const result = parseJudgeOutput(text);
     expect(result.ok).toBe(false);
@@ -65,6 +85,6 @@ describe('judge prompt', () => {
     const pair = sampleResponse();
     pair.forResponse.content = '😀'.repeat(10_005);
     const message = judgeUserMessage(pair, false);
-    expect([...message].filter((c) => c === '😀')).toHaveLength(10_000);
+    expect(message.match(/😀/gu)).toHaveLength(10_000);
   });
 });

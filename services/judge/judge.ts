@@ -1,8 +1,9 @@
 import type { HandleContext } from '../../lib/kafka/stage.ts';
+import { callModel } from '../../lib/llm/call.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type { JudgeConfig, Judgment, ResponsePair } from '../../lib/records/types.gen.ts';
-import { withRetry, type RetryPolicy } from '../../lib/retry.ts';
+import type { RetryPolicy } from '../../lib/retry.ts';
 import { parseJudgeOutput } from './parse.ts';
 import { judgeOutputSchema, judgeUserMessage, type Rubric } from './prompt.ts';
 
@@ -26,7 +27,6 @@ export interface JudgeDeps {
  */
 export function createJudge(deps: JudgeDeps) {
   const now = deps.now ?? Date.now;
-  const label = deps.model.label;
   return {
     async judge(pair: ResponsePair, context: HandleContext): Promise<Judgment> {
       const started = now();
@@ -35,37 +35,20 @@ export function createJudge(deps: JudgeDeps) {
       let raw = '';
       let reason = '';
       for (let attempt = 1; attempt <= deps.maxInvalidAttempts; attempt += 1) {
-        const { value, attempts } = await withRetry(
-          deps.retry,
-          context.signal,
-          () =>
-            deps.model.complete(
-              {
-                system: deps.rubric.text,
-                user,
-                temperature: deps.config.temperature,
-                topP: deps.config.topP,
-                maxOutputTokens: deps.config.maxOutputTokens,
-                jsonSchema: { name: 'alignment_judgment', schema: judgeOutputSchema },
-                simulation: { key: pair.pairId, side: 'judge' },
-              },
-              context.signal,
-            ),
-          (error) => {
-            deps.metrics.retries.inc({ stage: 'judge', code: error.code });
-            deps.metrics.modelCalls.inc({
-              stage: 'judge',
-              model: label,
-              outcome: 'retriable_error',
-            });
-            if (error.status === 429) context.onRateLimited();
+        const { value, attempts } = await callModel(
+          deps.model,
+          {
+            system: deps.rubric.text,
+            user,
+            temperature: deps.config.temperature,
+            topP: deps.config.topP,
+            maxOutputTokens: deps.config.maxOutputTokens,
+            jsonSchema: { name: 'alignment_judgment', schema: judgeOutputSchema },
+            simulation: { key: pair.pairId, side: 'judge' },
           },
-        ).catch((error: unknown) => {
-          deps.metrics.modelCalls.inc({ stage: 'judge', model: label, outcome: 'failed' });
-          throw error;
-        });
+          { stage: 'judge', metrics: deps.metrics, retry: deps.retry, context },
+        );
         calls += attempts;
-        deps.metrics.modelCalls.inc({ stage: 'judge', model: label, outcome: 'ok' });
         raw = value.content;
         const parsed = parseJudgeOutput(raw);
         if (parsed.ok) {

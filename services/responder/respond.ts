@@ -1,6 +1,7 @@
 import { ValbenchError } from '../../lib/errors.ts';
 import type { HandleContext } from '../../lib/kafka/stage.ts';
-import type { ChatModel, ChatResult } from '../../lib/llm/chat-model.ts';
+import { callModel } from '../../lib/llm/call.ts';
+import type { ChatModel } from '../../lib/llm/chat-model.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type {
   ModelAnswer,
@@ -8,7 +9,7 @@ import type {
   ResponsePair,
   RunConfig,
 } from '../../lib/records/types.gen.ts';
-import { withRetry, type RetryPolicy } from '../../lib/retry.ts';
+import type { RetryPolicy } from '../../lib/retry.ts';
 
 /** Finds the model for a run's provider, endpoint alias and model name. */
 export type ModelResolver = (run: RunConfig) => ChatModel;
@@ -36,44 +37,20 @@ export function createResponder(deps: ResponderDeps) {
   ): Promise<ModelAnswer> {
     const run = prompt.run;
     const started = now();
-    const { value, attempts } = await withRetry<ChatResult>(
-      deps.retry,
-      context.signal,
-      async () => {
-        const callStarted = now();
-        const result = await model.complete(
-          {
-            system: run.systemPrompt,
-            user: side === 'for' ? prompt.forQuestion : prompt.againstQuestion,
-            temperature: run.temperature,
-            topP: run.topP,
-            maxOutputTokens: run.maxOutputTokens,
-            reasoningEffort: run.reasoningEffort,
-            webSearch: run.webSearch,
-            simulation: { key: prompt.pairId, side },
-          },
-          context.signal,
-        );
-        deps.metrics.modelCallSeconds.observe(
-          { stage: 'responder', model: model.label },
-          (now() - callStarted) / 1000,
-        );
-        return result;
+    const { value, attempts } = await callModel(
+      model,
+      {
+        system: run.systemPrompt,
+        user: side === 'for' ? prompt.forQuestion : prompt.againstQuestion,
+        temperature: run.temperature,
+        topP: run.topP,
+        maxOutputTokens: run.maxOutputTokens,
+        reasoningEffort: run.reasoningEffort,
+        webSearch: run.webSearch,
+        simulation: { key: prompt.pairId, side },
       },
-      (error) => {
-        deps.metrics.retries.inc({ stage: 'responder', code: error.code });
-        deps.metrics.modelCalls.inc({
-          stage: 'responder',
-          model: model.label,
-          outcome: 'retriable_error',
-        });
-        if (error.status === 429) context.onRateLimited();
-      },
-    ).catch((error: unknown) => {
-      deps.metrics.modelCalls.inc({ stage: 'responder', model: model.label, outcome: 'failed' });
-      throw error;
-    });
-    deps.metrics.modelCalls.inc({ stage: 'responder', model: model.label, outcome: 'ok' });
+      { stage: 'responder', metrics: deps.metrics, retry: deps.retry, context },
+    );
     return {
       content: value.content,
       reasoning: value.reasoning,

@@ -147,21 +147,18 @@ export async function runEvaluation(
   const state = createAggregatorState({ windowSize: 1000, windowMinutes: 15 });
   registerAggregatorMetrics(registry, state);
   const pairIds = new Set(rows.map((r) => r.id));
-  const counted = new Set<string>();
+  const judgedPairs = new Set<string>();
   const deadLetteredPairs = new Set<string>();
   const countingState = {
     ...state,
     apply(j: Parameters<typeof state.apply>[0]) {
       const fresh = state.apply(j);
       if (j.runId === runId && j.judgeId === judgeId && pairIds.has(j.pairId))
-        counted.add(judgmentKey(runId, j.pairId, judgeId));
+        judgedPairs.add(j.pairId);
       return fresh;
     },
   };
   let responded = 0;
-  const onDeadLetter = (key: string | null): void => {
-    if (key !== null) deadLetteredPairs.add(key);
-  };
   const aggregator = await startAggregatorConsumer({
     kafka,
     groupId: `valbench-aggregator-${process.pid}-${Date.now()}`,
@@ -226,7 +223,7 @@ export async function runEvaluation(
         const key = letter.key?.toString() ?? '';
         if (key.startsWith(`${runId}/`)) {
           const pairId = key.split('/')[1] ?? '';
-          if (pairIds.has(pairId)) onDeadLetter(pairId);
+          if (pairIds.has(pairId)) deadLetteredPairs.add(pairId);
         }
       },
     });
@@ -235,13 +232,12 @@ export async function runEvaluation(
         const progress: Progress = {
           pairs: rows.length,
           responded,
-          judged: counted.size,
+          judged: judgedPairs.size,
           deadLettered: deadLetteredPairs.size,
           elapsedMs: Date.now() - started,
         };
         onProgress(progress);
-        const finished = new Set([...counted].map((k) => k.split('/')[1]));
-        for (const p of deadLetteredPairs) finished.add(p);
+        const finished = new Set([...judgedPairs, ...deadLetteredPairs]);
         if (finished.size >= rows.length) break;
         if (Date.now() > deadline) {
           throw new ValbenchError(
@@ -267,7 +263,7 @@ export async function runEvaluation(
     runId,
     judgeId,
     pairs: rows.length,
-    judged: counted.size,
+    judged: judgedPairs.size,
     deadLettered: deadLetteredPairs.size,
     metrics: result,
     reportFiles,

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { summarize, type Metrics } from './metrics.ts';
+import { summarize, type Metrics, type Summary } from './metrics.ts';
 import type { AggregatorState, RunJudgeState } from './state.ts';
 
 type Window = 'cumulative' | 'last_n' | 'last_t';
@@ -68,41 +68,34 @@ export function registerAggregatorMetrics(registry: Registry, state: AggregatorS
       g.set({ ...l, validity: 'invalid' }, m.overall.invalid);
     });
   });
-  gauge(
+  const rates = (name: string, help: string, pick: (s: Summary) => [string, number][]): void => {
+    gauge(name, help, ['kind'], (g) => {
+      each((l, m) => {
+        for (const [kind, v] of pick(summarize(m.overall))) {
+          if (finite(v)) g.set({ ...l, kind }, v);
+        }
+      });
+    });
+  };
+  rates(
     'valbench_refusal_rate_percent',
     'Refusal rates: response (REF), one (REF1), both (REF2), any.',
-    ['kind'],
-    (g) => {
-      each((l, m) => {
-        const s = summarize(m.overall);
-        for (const [kind, v] of [
-          ['response', s.ref],
-          ['one', s.ref1],
-          ['both', s.ref2],
-          ['any', s.refAny],
-        ] as const) {
-          if (finite(v)) g.set({ ...l, kind }, v);
-        }
-      });
-    },
+    (s) => [
+      ['response', s.ref],
+      ['one', s.ref1],
+      ['both', s.ref2],
+      ['any', s.refAny],
+    ],
   );
-  gauge(
+  rates(
     'valbench_no_information_rate_percent',
     'No-information rates: response (NINF), one, both, any.',
-    ['kind'],
-    (g) => {
-      each((l, m) => {
-        const s = summarize(m.overall);
-        for (const [kind, v] of [
-          ['response', s.ninf],
-          ['one', s.ninf1],
-          ['both', s.ninf2],
-          ['any', s.ninfAny],
-        ] as const) {
-          if (finite(v)) g.set({ ...l, kind }, v);
-        }
-      });
-    },
+    (s) => [
+      ['response', s.ninf],
+      ['one', s.ninf1],
+      ['both', s.ninf2],
+      ['any', s.ninfAny],
+    ],
   );
   gauge(
     'valbench_score_share',

@@ -1,24 +1,48 @@
 #!/usr/bin/env node
 import { isValbenchError, messageOf } from '../lib/errors.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';
+import { main as aggregate } from '../services/aggregator/main.ts';
+import { main as judge } from '../services/judge/main.ts';
+import { main as produce } from '../services/producer/main.ts';
+import { main as respond } from '../services/responder/main.ts';
+import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
+import { simulatorCommand } from './commands/simulator.ts';
 import { stackCommand } from './commands/stack.ts';
 
 const usage = `valbench: VAL-Bench value-consistency evaluation on Kafka
 
-usage: valbench <command> [options]
+usage: valbench <command> [options]     (valbench <command> --help for its options)
 
 commands:
-  run --input FILE       evaluate a model end to end (valbench run --help)
-  stack up|down|status   the local Kafka broker and schema registry`;
+  run        evaluate a model end to end, all stages in one process, with a report
+  produce    publish a run's prompt pairs (from a file or the Hugging Face hub)
+  respond    a responder process: prompts → the model under test → responses
+  judge      a judge process: responses → the LLM judge → judgments
+  aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
+  report     the report from a file of judge outputs (JSONL or parquet), no Kafka needed
+  simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
+  stack      up|down|status: the local Kafka broker and schema registry`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'stack':
-      return stackCommand(rest);
     case 'run':
       return runCommand(rest);
+    case 'produce':
+      return produce(rest, process.env);
+    case 'respond':
+      return respond(rest, process.env);
+    case 'judge':
+      return judge(rest, process.env);
+    case 'aggregate':
+      return aggregate(rest, process.env);
+    case 'report':
+      return reportCommand(rest);
+    case 'simulator':
+      return simulatorCommand(rest);
+    case 'stack':
+      return stackCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,29 +1,35 @@
 import { Registry } from 'prom-client';
-import { loadDotEnv, parseFlags } from '../../lib/config/args.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { createLogger, type LogLevel } from '../../lib/log.ts';
+import { readCommand } from '../../lib/config/command.ts';
+import { resolveConnection } from '../../lib/config/connection.ts';
+import { logLevel } from '../../lib/config/sections.ts';
+import { createLogger } from '../../lib/log.ts';
 import { summarize } from '../../services/aggregator/metrics.ts';
-import { resolveConnection } from '../connection.ts';
 import { runEvaluation, type Progress } from '../evaluate.ts';
 import { readRunSettings, runBooleans } from '../run-config.ts';
 
-export const runUsage = `usage: valbench run --input FILE [options]
+export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
   evaluates one model on one dataset selection end to end, all stages in this process, through
   Kafka (KAFKA_BROKERS / SCHEMA_REGISTRY_URL, or the local stack, started when needed)
 
-  --input FILE            VAL-Bench rows, .jsonl or .parquet (id, issue_description, for_question,
-                          against_question, issue_scale, category, ...)
-  --limit N               at most N pairs        --sample-seed S   deterministic seeded sample
-  --model NAME --deployment LABEL --provider simulated (the only provider wired in this build)
-  --temperature 0.1 --top-p 0.9 --max-output-tokens 4096 --system-prompt TEXT
-  --judge-model NAME --reverse --rubric FILE --judge-attempts 3
-  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
-  --report-dir reports --timeout-seconds 3600 --no-progress
-  simulator (labelled as such in every output):
-  --sim-profile aligned|unaligned|refusal|one-refusal|no-information|mixed  --sim-seed 1
-  --sim-latency-ms 0 --sim-latency-jitter-ms 0 --sim-429-rate 0 --sim-retry-after-ms 100
-  --sim-5xx-rate 0 --sim-timeout-rate 0 --sim-malformed-rate 0
-  every option can also be set as VALBENCH_<OPTION> in the environment or a .env file`;
+  dataset   --input FILE.jsonl|.parquet | --dataset val-bench/VAL-Bench --revision main
+            --split test --limit N --sample-seed S (HF_TOKEN when set)
+  model     --provider simulated|openai|openai-compatible|anthropic --base-url URL
+            --endpoint ALIAS --api-key-env NAME --request-timeout-seconds 600
+            --model NAME --deployment LABEL --system-prompt TEXT --temperature 0.1 --top-p 0.9
+            --max-output-tokens 4096 --reasoning-effort LEVEL|TOKENS --web-search
+  judge     --judge-provider ... --judge-base-url ... --judge-endpoint ... --judge-api-key-env ...
+            --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9
+            --judge-max-output-tokens 2048 --rubric FILE --reverse --judge-attempts 3
+  pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
+            --metrics-port 9464 (0: any free port, off: none) --report-dir reports
+            --timeout-seconds 3600 --no-progress
+  simulator (provider "simulated", or the simulator server with --simulator-hints; labelled as a
+            simulator in every output):
+            --sim-profile aligned|unaligned|refusal|one-refusal|no-information|mixed --sim-seed 1
+            --sim-latency-ms 0 --sim-latency-jitter-ms 0 --sim-429-rate 0 --sim-retry-after-ms 100
+            --sim-5xx-rate 0 --sim-timeout-rate 0 --sim-malformed-rate 0
+  every option can also be set as VALBENCH_<OPTION> in the environment or a .env file;
+  API keys only through the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY or --api-key-env)`;
 
 function bar(p: Progress): string {
   const width = 24;
@@ -34,27 +40,36 @@ function bar(p: Progress): string {
 }
 
 export async function runCommand(args: readonly string[]): Promise<number> {
-  const { flags, problems } = parseFlags(args, runBooleans);
-  if (flags.has('help')) {
+  const { settings: s, env, help } = readCommand(args, runBooleans, process.env);
+  if (help) {
     console.log(runUsage);
     return 0;
   }
-  const env = loadDotEnv('.env', process.env);
-  if (problems.length > 0) throw new ConfigError(problems);
-  const settings = readRunSettings(flags, env);
-  const logger = createLogger({
-    level: (env['LOG_LEVEL'] as LogLevel | undefined) ?? 'warn',
-    name: 'valbench-run',
-  });
+  // Quiet by default: the progress line and the summary are the output; LOG_LEVEL opens the logs.
+  const level = env['LOG_LEVEL'] === undefined ? 'warn' : logLevel(env, s);
+  const settings = readRunSettings(s, env);
+  const logger = createLogger({ level, name: 'valbench-run' });
   const connection = await resolveConnection(env, 'valbench-run', (line) => {
     console.error(line);
   });
-  console.error(
-    `(valbench simulator: model and judge are simulated, profile ${settings.simulator.profile})`,
-  );
+  const simulated = [
+    settings.provider.provider === 'simulated' || settings.provider.simulatorHints ? 'model' : null,
+    settings.judge.provider.provider === 'simulated' || settings.judge.provider.simulatorHints
+      ? 'judge'
+      : null,
+  ].filter((x) => x !== null);
+  if (simulated.length > 0)
+    console.error(
+      `(valbench simulator: ${simulated.join(' and ')} simulated, profile ${settings.simulator.profile})`,
+    );
   const tty = process.stderr.isTTY && settings.progress;
   let last = 0;
+  let announced = false;
   const result = await runEvaluation(settings, connection, logger, new Registry(), (p) => {
+    if (!announced && p.metricsUrl !== null) {
+      announced = true;
+      console.error(`live metrics: ${p.metricsUrl}/metrics and ${p.metricsUrl}/api/metrics`);
+    }
     if (!settings.progress) return;
     if (tty) process.stderr.write(`\r${bar(p)}`);
     else if (Date.now() - last > 5_000) {
@@ -63,19 +78,21 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     }
   });
   if (tty) process.stderr.write('\n');
-  const s = summarize(result.metrics.overall);
+  const s2 = summarize(result.metrics.overall);
+  const label = (simulatedPart: boolean): string => (simulatedPart ? ' (simulated)' : '');
   const rows: [string, string][] = [
     ['run', result.runId],
     ['judge', result.judgeId],
-    ['model', `${settings.model} (simulated)`],
+    ['model', `${settings.model.model}${label(simulated.includes('model'))}`],
+    ['judge model', `${settings.judge.model}${label(simulated.includes('judge'))}`],
     ['pairs', String(result.pairs)],
     ['judged / dead-lettered', `${result.judged} / ${result.deadLettered}`],
-    ['valid / invalid judgments', `${s.valid} / ${s.invalid}`],
-    ['PAC %', `${s.pac.toFixed(2)} (95% CI ${s.pacCiLow.toFixed(2)}-${s.pacCiHigh.toFixed(2)})`],
-    ['REF % (REF1 / REF2)', `${s.ref.toFixed(2)} (${s.ref1.toFixed(2)} / ${s.ref2.toFixed(2)})`],
+    ['valid / invalid judgments', `${s2.valid} / ${s2.invalid}`],
+    ['PAC %', `${s2.pac.toFixed(2)} (95% CI ${s2.pacCiLow.toFixed(2)}-${s2.pacCiHigh.toFixed(2)})`],
+    ['REF % (REF1 / REF2)', `${s2.ref.toFixed(2)} (${s2.ref1.toFixed(2)} / ${s2.ref2.toFixed(2)})`],
     [
       'NINF % (NINF1 / NINF2)',
-      `${s.ninf.toFixed(2)} (${s.ninf1.toFixed(2)} / ${s.ninf2.toFixed(2)})`,
+      `${s2.ninf.toFixed(2)} (${s2.ninf1.toFixed(2)} / ${s2.ninf2.toFixed(2)})`,
     ],
     ['elapsed', `${(result.elapsedMs / 1000).toFixed(1)} s`],
   ];

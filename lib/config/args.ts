@@ -119,3 +119,6 @@ export function createSettings(flags: Flags, env: NodeJS.ProcessEnv) {
     },
   };
 }
+
+/** The settings reader `createSettings` returns. */
+export type Settings = ReturnType<typeof createSettings>;

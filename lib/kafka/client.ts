@@ -1,4 +1,11 @@
-import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type KafkaConfig as KafkajsConfig,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from '../log.ts';
 
 /** How to reach a Kafka cluster. SASL and TLS are for real clusters; the local stack needs neither. */
@@ -42,6 +49,17 @@ export function createKafka(connection: KafkaConnection, logger: Logger): Kafka 
   if (connection.tls !== undefined) config.ssl = connection.tls;
   if (connection.sasl !== undefined) config.sasl = saslOptions(connection.sasl);
   return new Kafka(config);
+}
+
+/**
+ * A producer with the Java client's murmur2 partitioner (keys land on the partitions a Java or
+ * librdkafka producer would choose) and no topic auto-creation: topics come from ensureTopics.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 function saslOptions(sasl: NonNullable<KafkaConnection['sasl']>): SASLOptions {

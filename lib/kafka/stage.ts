@@ -7,6 +7,7 @@ import type { StageMetrics } from '../metrics.ts';
 import type { RecordKind, RecordTypes } from '../records/schemas.ts';
 import type { RecordCodec } from './codec.ts';
 import { createPartitionOffsets, type PartitionOffsets } from './offsets.ts';
+import { createProducer } from './client.ts';
 import { createPublisher, type Outgoing } from './publish.ts';
 
 export type StageName = 'producer' | 'responder' | 'judge' | 'aggregator';
@@ -75,7 +76,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     maxWaitTimeInMs: 250,
     retry: { retries: 10 },
   });
-  const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
+  const producer: Producer = createProducer(options.kafka);
   const publisher = createPublisher(producer, options.output.codec, options.output.topic);
   const deadLetterPublisher = createPublisher(
     producer,
@@ -283,7 +284,8 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     shuttingDown ??= (async () => {
       stopping = true;
       wakeSlotWaiters();
-      await consumer.stop().catch(() => undefined);
+      // Pause rather than stop: the consumer must stay in the group to commit the drained work.
+      consumer.pause([{ topic: options.input.topic }]);
       const deadline = Date.now() + graceMs;
       while (inFlight > 0 && Date.now() < deadline) await sleep(50);
       if (inFlight > 0) {
@@ -296,6 +298,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       }
       clearInterval(commitTimer);
       await commit();
+      await consumer.stop().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
     })();

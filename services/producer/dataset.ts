@@ -89,12 +89,18 @@ export function readJsonl(path: string): unknown[] {
   return rows;
 }
 
-/** Reads every row of a parquet file (hyparquet, pure JavaScript). */
-export async function readParquet(path: string): Promise<unknown[]> {
+/** Reads every row of parquet bytes (hyparquet, pure JavaScript). */
+export async function parseParquet(bytes: Uint8Array): Promise<unknown[]> {
   const { parquetReadObjects } = await import('hyparquet');
-  const bytes = readFileSync(path);
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return (await parquetReadObjects({ file })) as unknown[];
+  if (!(file instanceof ArrayBuffer)) throw new Error('parquet bytes in a shared buffer');
+  const rows: unknown[] = await parquetReadObjects({ file });
+  return rows;
+}
+
+/** Reads every row of a local parquet file. */
+export async function readParquet(path: string): Promise<unknown[]> {
+  return parseParquet(readFileSync(path));
 }
 
 export function fileRevision(path: string): string {

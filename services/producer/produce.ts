@@ -2,7 +2,8 @@ import type { Producer } from 'kafkajs';
 import { pairKey } from '../../lib/ids.ts';
 import type { RecordCodec } from '../../lib/kafka/codec.ts';
 import { createPublisher } from '../../lib/kafka/publish.ts';
-import type { PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
+import type { ModelSettings } from '../../lib/config/sections.ts';
+import type { DatasetSelection, PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
 import type { DatasetRow } from './dataset.ts';
 
 export function promptRecord(
@@ -54,4 +55,25 @@ export async function publishPrompts(
     onProgress(Math.min(rows.length, i + batchSize));
   }
   return rows.length;
+}
+
+/** The run's configuration: what its id is a hash of. */
+export function runConfigOf(
+  model: ModelSettings,
+  endpoint: { provider: string; endpoint: string },
+  dataset: DatasetSelection,
+): RunConfig {
+  return {
+    provider: endpoint.provider,
+    endpoint: endpoint.endpoint,
+    model: model.model,
+    deployment: model.deployment,
+    systemPrompt: model.systemPrompt,
+    temperature: model.temperature,
+    topP: model.topP,
+    maxOutputTokens: model.maxOutputTokens,
+    reasoningEffort: model.reasoningEffort,
+    webSearch: model.webSearch,
+    dataset,
+  };
 }

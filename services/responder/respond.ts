@@ -1,4 +1,3 @@
-import { ValbenchError } from '../../lib/errors.ts';
 import type { HandleContext } from '../../lib/kafka/stage.ts';
 import { callModel } from '../../lib/llm/call.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
@@ -11,8 +10,8 @@ import type {
 } from '../../lib/records/types.gen.ts';
 import type { RetryPolicy } from '../../lib/retry.ts';
 
-/** Finds the model for a run's provider, endpoint alias and model name. */
-export type ModelResolver = (run: RunConfig) => ChatModel;
+/** Finds the model for a run's provider, endpoint alias and model name; null: not served here. */
+export type ModelResolver = (run: RunConfig) => ChatModel | null;
 
 export interface ResponderDeps {
   resolveModel: ModelResolver;
@@ -64,18 +63,10 @@ export function createResponder(deps: ResponderDeps) {
   }
 
   return {
-    async respond(prompt: PromptPair, context: HandleContext): Promise<ResponsePair> {
-      let model: ChatModel;
-      try {
-        model = deps.resolveModel(prompt.run);
-      } catch (error) {
-        throw new ValbenchError(
-          'poison',
-          'NO_SUCH_ENDPOINT',
-          `this responder cannot serve provider ${prompt.run.provider}, endpoint ${prompt.run.endpoint}`,
-          { cause: error },
-        );
-      }
+    /** The pair's two answers, or null when this responder does not serve the run's endpoint. */
+    async respond(prompt: PromptPair, context: HandleContext): Promise<ResponsePair | null> {
+      const model = deps.resolveModel(prompt.run);
+      if (model === null) return null;
       const [forResponse, againstResponse] = await Promise.all([
         ask(model, prompt, 'for', context),
         ask(model, prompt, 'against', context),

@@ -1,6 +1,8 @@
 /**
- * End to end: every stage through the real Kafka broker and schema registry, with the SIMULATED
- * model and judge (no model API is reachable here). Each test uses its own topic prefix.
+ * End to end: every stage through the real Kafka broker and schema registry. The model under test
+ * and the judge are the valbench SIMULATOR (no model API is reachable here): over HTTP through the
+ * real OpenAI and Anthropic SDKs (the simulator server), and in process for the poison test. Each
+ * test uses its own topic prefix.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -8,10 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSettings } from '../../lib/config/args.ts';
 import { createCodec } from '../../lib/kafka/codec.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { groundTruth, type Profile } from '../../lib/simulator/behaviour.ts';
+import { noFaults } from '../../lib/simulator/model.ts';
+import { startSimulatorServer, type SimulatorServer } from '../../lib/simulator/server.ts';
 import { topicNames, topicSpecs } from '../../lib/topics.ts';
 import { readRunSettings } from '../../cli/run-config.ts';
 import { runEvaluation } from '../../cli/evaluate.ts';
@@ -19,14 +24,46 @@ import { computeMetrics, summarize } from '../../services/aggregator/metrics.ts'
 import { connectTestCluster, readMessages, type TestCluster } from '../support/kafka.ts';
 
 const input = join(import.meta.dirname, '..', 'fixtures', 'pairs-40.jsonl');
+const env = { OPENAI_API_KEY: 'sk-simulator-test-key', ANTHROPIC_API_KEY: 'simulator-test-key' };
 let cluster: TestCluster;
+const servers: SimulatorServer[] = [];
 
 beforeAll(async () => {
   cluster = await connectTestCluster();
 });
 afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
   await cluster.close();
 });
+
+type Wire = 'openai' | 'openai-compatible' | 'anthropic';
+
+/** A simulator server with this behaviour, and the flags that point a provider at it. */
+async function simulator(
+  profile: Profile,
+  seed: number,
+  faults = noFaults,
+): Promise<SimulatorServer> {
+  const server = await startSimulatorServer({
+    profile,
+    seed,
+    latency: { kind: 'fixed', ms: 0 },
+    faults,
+    apiKey: env.OPENAI_API_KEY,
+  });
+  servers.push(server);
+  return server;
+}
+
+function providerFlags(prefix: '' | 'judge-', wire: Wire, server: SimulatorServer) {
+  return {
+    [`${prefix}provider`]: wire,
+    [`${prefix}base-url`]: wire === 'anthropic' ? server.url : `${server.url}/v1`,
+    [`${prefix}simulator-hints`]: 'true',
+    // The simulator checks the key it was given: the anthropic adapter sends this one too.
+    [`${prefix}api-key-env`]: 'OPENAI_API_KEY',
+  };
+}
 
 function settings(profile: Profile, extra: Record<string, string> = {}) {
   const flags = new Map<string, string>([
@@ -35,10 +72,11 @@ function settings(profile: Profile, extra: Record<string, string> = {}) {
     ['topic-prefix', `${cluster.unique(profile)}.`],
     ['partitions', '3'],
     ['report-dir', mkdtempSync(join(tmpdir(), 'valbench-e2e-'))],
+    ['metrics-port', '0'],
     ['timeout-seconds', '120'],
     ...Object.entries(extra),
   ]);
-  return readRunSettings(flags, {});
+  return readRunSettings(createSettings(flags, env), env);
 }
 
 function evaluate(s: ReturnType<typeof settings>) {
@@ -53,29 +91,46 @@ function evaluate(s: ReturnType<typeof settings>) {
   );
 }
 
-describe('calibration profiles give their exact PAC', () => {
+describe('calibration profiles give their exact PAC (simulator over HTTP, real SDKs)', () => {
   it.each([
-    ['aligned', 100],
-    ['unaligned', 0],
-    ['refusal', 100],
-    ['one-refusal', 50],
-  ] as const)('%s → PAC %d', async (profile, pac) => {
-    const result = await evaluate(settings(profile));
+    ['aligned', 100, 'openai', 'openai-compatible'],
+    ['unaligned', 0, 'anthropic', 'openai'],
+    ['refusal', 100, 'openai-compatible', 'anthropic'],
+    ['one-refusal', 50, 'openai', 'openai'],
+  ] as const)('%s → PAC %d (model via %s, judge via %s)', async (profile, pac, model, judge) => {
+    const server = await simulator(profile, 1);
+    const result = await evaluate(
+      settings(profile, {
+        ...providerFlags('', model, server),
+        ...providerFlags('judge-', judge, server),
+      }),
+    );
     const s = summarize(result.metrics.overall);
     expect(result.judged).toBe(40);
     expect(s.valid).toBe(40);
     expect(s.pac).toBe(pac);
     const stats = readFileSync(result.reportFiles[0] ?? '', 'utf8');
     expect(stats).toContain(`Mean alignment %,${pac}`);
+    // 40 pairs: 80 answers and 40 judgments went over HTTP through the SDKs.
+    const routes = { openai: 'responses', 'openai-compatible': 'chat', anthropic: 'messages' };
+    const served = server.served;
+    const expected: Record<string, number> = {};
+    expected[routes[model]] = (expected[routes[model]] ?? 0) + 80;
+    expected[routes[judge]] = (expected[routes[judge]] ?? 0) + 40;
+    expect(served).toEqual(expected);
   });
 });
 
 describe('the seeded mix', () => {
   it('gives the metrics computed directly from the simulator ground truth', async () => {
+    const server = await simulator('mixed', 7, {
+      ...noFaults,
+      rateLimit: 0.05,
+      retryAfterMs: 10,
+    });
     const s = settings('mixed', {
-      'sim-seed': '7',
-      'sim-429-rate': '0.05',
-      'sim-retry-after-ms': '10',
+      ...providerFlags('', 'openai-compatible', server),
+      ...providerFlags('judge-', 'anthropic', server),
     });
     const result = await evaluate(s);
     const rows = readFileSync(input, 'utf8')
@@ -108,11 +163,11 @@ describe('the seeded mix', () => {
   });
 });
 
-describe('poison records', () => {
+describe('poison records (in-process simulated provider)', () => {
   it('land in the dead-letter topic with stage and reason, and the run still completes', async () => {
     const s = settings('aligned');
-    const names = topicNames(s.topicPrefix);
-    await ensureTopics(cluster.admin, topicSpecs(names, s.partitions));
+    const names = topicNames(s.pipeline.topicPrefix);
+    await ensureTopics(cluster.admin, topicSpecs(names, s.pipeline.partitions));
     const producer = cluster.kafka.producer();
     await producer.connect();
     await producer.send({

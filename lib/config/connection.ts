@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { KafkaConnection } from '../lib/kafka/client.ts';
-import type { RegistryConnection } from '../lib/kafka/registry.ts';
-import { stackOptionsFromEnv, stackUp } from '../lib/stack/stack.ts';
+import type { KafkaConnection } from '../kafka/client.ts';
+import type { RegistryConnection } from '../kafka/registry.ts';
+import { stackOptionsFromEnv, stackUp } from '../stack/stack.ts';
 
-const projectRoot = join(import.meta.dirname, '..');
+const projectRoot = join(import.meta.dirname, '..', '..');
 
 /**
  * Kafka and registry from KAFKA_BROKERS / SCHEMA_REGISTRY_URL (with optional SASL/TLS settings),

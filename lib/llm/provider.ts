@@ -1,0 +1,55 @@
+import { createSimulatedModel, type SimulatorOptions } from '../simulator/model.ts';
+import { createAnthropicModel } from './anthropic.ts';
+import type { ChatModel } from './chat-model.ts';
+import { createChatCompletionsModel, createOpenAIResponsesModel } from './openai.ts';
+
+export const providerKinds = ['simulated', 'openai', 'openai-compatible', 'anthropic'] as const;
+export type ProviderKind = (typeof providerKinds)[number];
+
+/** One endpoint a responder or judge calls. The API key is a secret: never logged or published. */
+export interface ProviderSettings {
+  provider: ProviderKind;
+  /** The alias recorded in run and judge configs (never the URL, which may carry credentials). */
+  endpoint: string;
+  baseUrl: string | null;
+  apiKey: string | null;
+  timeoutMs: number;
+  /** Send the pair hint headers the simulator server reads (for runs against the simulator). */
+  simulatorHints: boolean;
+}
+
+/**
+ * The ChatModel for a model name on an endpoint: the in-process simulator, OpenAI's Responses
+ * API, chat completions on any OpenAI-compatible server, or Anthropic's Messages API.
+ */
+export function createChatModel(
+  settings: ProviderSettings,
+  model: string,
+  simulator: SimulatorOptions,
+): ChatModel {
+  const common = {
+    model,
+    baseUrl: settings.baseUrl ?? undefined,
+    timeoutMs: settings.timeoutMs,
+    simulatorHints: settings.simulatorHints,
+  };
+  switch (settings.provider) {
+    case 'simulated':
+      return createSimulatedModel(simulator);
+    case 'openai':
+      return createOpenAIResponsesModel({
+        ...common,
+        provider: 'openai',
+        apiKey: settings.apiKey ?? '',
+      });
+    case 'openai-compatible':
+      // vLLM, Ollama and llama.cpp accept any key when started without one.
+      return createChatCompletionsModel({
+        ...common,
+        provider: 'openai-compatible',
+        apiKey: settings.apiKey ?? 'none',
+      });
+    case 'anthropic':
+      return createAnthropicModel({ ...common, apiKey: settings.apiKey ?? '' });
+  }
+}

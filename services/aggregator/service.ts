@@ -1,0 +1,88 @@
+import { Counter, type Registry } from 'prom-client';
+import type { Service } from '../../lib/lifecycle.ts';
+import type { Logger } from '../../lib/log.ts';
+import { listenMetrics } from '../../lib/metrics-server.ts';
+import type { Pipeline } from '../../lib/pipeline.ts';
+import type { Judgment } from '../../lib/records/types.gen.ts';
+import { startAggregatorConsumer } from './consume.ts';
+import { registerAggregatorMetrics, stateJson } from './exporter.ts';
+import { createAggregatorState, type AggregatorState } from './state.ts';
+
+export interface AggregatorOptions {
+  pipeline: Pipeline;
+  groupId: string;
+  windowSize: number;
+  windowMinutes: number;
+  registry: Registry;
+  logger: Logger;
+  /** Serve /metrics, /api/metrics and /healthz here; none when absent. */
+  listen?: { port: number; host: string };
+  /** Called after each judgment is applied, with whether it was counted (first time seen). */
+  onJudgment?: (judgment: Judgment, fresh: boolean) => void;
+}
+
+export interface Aggregator extends Service {
+  state: AggregatorState;
+  /** Base URL of the HTTP server, when listening. */
+  url: string | null;
+}
+
+/**
+ * The aggregator: judgments topic → per (run, judge) metrics, exported to Prometheus and as JSON.
+ * Its state is rebuilt from the topic on every start (it never commits), each key counted once.
+ */
+export async function startAggregator(options: AggregatorOptions): Promise<Aggregator> {
+  const state = createAggregatorState({
+    windowSize: options.windowSize,
+    windowMinutes: options.windowMinutes,
+  });
+  registerAggregatorMetrics(options.registry, state);
+  const undecodable = new Counter({
+    name: 'valbench_aggregator_undecodable_total',
+    help: 'Judgment records the aggregator could not decode (skipped, logged).',
+    registers: [options.registry],
+  });
+  const counting: AggregatorState = {
+    ...state,
+    apply(judgment) {
+      const fresh = state.apply(judgment);
+      options.onJudgment?.(judgment, fresh);
+      return fresh;
+    },
+  };
+  const server =
+    options.listen === undefined
+      ? null
+      : await listenMetrics(options.registry, options.listen, {
+          '/api/metrics': () => ({ counted: state.counted(), runs: stateJson(state) }),
+        });
+  const consumer = await startAggregatorConsumer({
+    kafka: options.pipeline.kafka,
+    groupId: options.groupId,
+    topic: options.pipeline.names.judgments,
+    codec: options.pipeline.codecs.judgment,
+    state: counting,
+    logger: options.logger,
+    onUndecodable: () => {
+      undecodable.inc();
+    },
+  });
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    state,
+    url: server?.url ?? null,
+    done,
+    stop() {
+      stopped ??= (async () => {
+        await consumer.stop();
+        await server?.close();
+        resolveDone();
+      })();
+      return stopped;
+    },
+  };
+}

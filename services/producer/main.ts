@@ -1,0 +1,86 @@
+import { finishSettings, readCommand } from '../../lib/config/command.ts';
+import { resolveConnection } from '../../lib/config/connection.ts';
+import {
+  logLevel,
+  readDataset,
+  readEndpointIdentity,
+  readModel,
+  readPipeline,
+} from '../../lib/config/sections.ts';
+import { runIdOf } from '../../lib/ids.ts';
+import { createLogger } from '../../lib/log.ts';
+import { createProducer } from '../../lib/kafka/client.ts';
+import { openPipeline } from '../../lib/pipeline.ts';
+import { loadDataset } from './source.ts';
+import { publishPrompts, runConfigOf } from './produce.ts';
+
+export const produceUsage = `usage: valbench produce (--input FILE | --dataset ID) [options]
+  publishes the selected VAL-Bench pairs of one run onto the prompts topic and exits; the run id
+  is a hash of the run configuration, so publishing the same run again doubles nothing
+
+  --input FILE.jsonl|FILE.parquet   local rows (the offline path)
+  --dataset val-bench/VAL-Bench --revision main --split test   from the Hugging Face hub
+                                    (HF_TOKEN from the environment when set; HF_ENDPOINT or --hub-url)
+  --limit N --sample-seed S         first N pairs, or a seeded sample the same on any machine
+  --provider simulated|openai|openai-compatible|anthropic --endpoint ALIAS --base-url URL
+  --model NAME --deployment LABEL --system-prompt TEXT --temperature 0.1 --top-p 0.9
+  --max-output-tokens 4096 --reasoning-effort LEVEL --web-search
+  --topic-prefix valbench. --partitions 6`;
+
+/** `valbench produce`: dataset → prompts topic. */
+export async function main(
+  args: readonly string[],
+  processEnv: NodeJS.ProcessEnv,
+): Promise<number> {
+  const { settings: s, env, help } = readCommand(args, ['web-search'], processEnv);
+  if (help) {
+    console.log(produceUsage);
+    return 0;
+  }
+  const dataset = readDataset(s, env);
+  const endpoint = readEndpointIdentity(s, '');
+  const model = readModel(s);
+  const pipelineSettings = readPipeline(s);
+  const level = logLevel(env, s);
+  finishSettings(s);
+
+  const logger = createLogger({ level, name: 'valbench-producer' });
+  const loaded = await loadDataset(dataset);
+  const run = runConfigOf(model, endpoint, loaded.selection);
+  const runId = runIdOf(run);
+  const connection = await resolveConnection(env, 'valbench-producer', (line) => {
+    logger.info(line);
+  });
+  const pipeline = await openPipeline(connection, pipelineSettings, logger);
+
+  const producer = createProducer(pipeline.kafka);
+  await producer.connect();
+  try {
+    let last = 0;
+    await publishPrompts(
+      producer,
+      pipeline.codecs.prompt,
+      pipeline.names.prompts,
+      runId,
+      run,
+      loaded.rows,
+      (published) => {
+        if (published - last >= 1000 || published === loaded.rows.length) {
+          last = published;
+          logger.info({ runId, published, total: loaded.rows.length }, 'publishing prompts');
+        }
+      },
+    );
+  } finally {
+    await producer.disconnect();
+  }
+  console.log(
+    JSON.stringify({
+      runId,
+      pairs: loaded.rows.length,
+      topic: pipeline.names.prompts,
+      dataset: loaded.selection,
+    }),
+  );
+  return 0;
+}

@@ -1,0 +1,74 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { DatasetSettings } from '../../lib/config/sections.ts';
+import { ValbenchError } from '../../lib/errors.ts';
+import type { DatasetSelection } from '../../lib/records/types.gen.ts';
+import {
+  fileRevision,
+  parseParquet,
+  readJsonl,
+  readParquet,
+  selectRows,
+  validateRow,
+  type DatasetRow,
+} from './dataset.ts';
+import { fetchHubSplit } from './hub.ts';
+
+export interface LoadedDataset {
+  rows: DatasetRow[];
+  selection: DatasetSelection;
+}
+
+/**
+ * The rows a run evaluates: read from a local file or the hub, each validated (a bad row stops
+ * the run naming the row), then selected by limit or seeded sample. The selection record names
+ * the dataset, its exact revision (file hash or hub commit), split, limit and seed.
+ */
+export async function loadDataset(
+  settings: DatasetSettings,
+  options: { cacheDir?: string; fetch?: typeof fetch } = {},
+): Promise<LoadedDataset> {
+  const source = settings.source;
+  let raw: { where: string; rows: unknown[] }[];
+  let datasetId: string;
+  let revision: string;
+  if (source.kind === 'file') {
+    const rows = source.path.endsWith('.parquet')
+      ? await readParquet(source.path)
+      : readJsonl(source.path);
+    raw = [{ where: source.path, rows }];
+    datasetId = `file:${resolve(source.path)}`;
+    revision = fileRevision(source.path);
+  } else {
+    const hub = await fetchHubSplit({
+      dataset: source.dataset,
+      revision: source.revision,
+      split: settings.split,
+      hubUrl: source.hubUrl,
+      token: source.token,
+      cacheDir: options.cacheDir ?? join(homedir(), '.cache', 'valbench', 'hub'),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    raw = [];
+    for (const file of hub.files)
+      raw.push({ where: `${source.dataset}/${file.path}`, rows: await parseParquet(file.bytes) });
+    datasetId = source.dataset;
+    revision = hub.commit;
+  }
+  const valid = raw.flatMap(({ where, rows }) =>
+    rows.map((row, i) => validateRow(row, `${where} row ${i + 1}`)),
+  );
+  const rows = selectRows(valid, settings.limit, settings.sampleSeed);
+  if (rows.length === 0)
+    throw new ValbenchError('fatal', 'DATASET_EMPTY', `${datasetId}: no rows selected`);
+  return {
+    rows,
+    selection: {
+      datasetId,
+      revision,
+      split: settings.split,
+      limit: settings.limit,
+      sampleSeed: settings.sampleSeed,
+    },
+  };
+}

@@ -2,6 +2,8 @@ import type { TopicSpec } from './kafka/topics.ts';
 
 /** The pipeline's topic names; a prefix lets several pipelines (or tests) share one cluster. */
 export interface TopicNames {
+  /** The prefix itself; consumer group names start with it too. */
+  prefix: string;
   prompts: string;
   responses: string;
   judgments: string;
@@ -10,6 +12,7 @@ export interface TopicNames {
 
 export function topicNames(prefix: string): TopicNames {
   return {
+    prefix,
     prompts: `${prefix}prompts`,
     responses: `${prefix}responses`,
     judgments: `${prefix}judgments`,

@@ -38,6 +38,11 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   logger: Logger;
   metrics: StageMetrics;
   commitIntervalMs?: number;
+  /**
+   * How long the group waits for a silent member (a killed process) before giving its partitions
+   * to the others. Slow model calls do not count: the fetch loop heartbeats while it waits.
+   */
+  sessionTimeoutMs?: number;
   /** Called with the number of records finished so far (ok or dead-lettered), for progress. */
   onProgress?: (finished: number) => void;
   /** Called for each dead-lettered record, with its run id when it could be read. */
@@ -71,8 +76,8 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   const limit = createAdaptiveLimit(options.concurrency, { adaptive: options.adaptive });
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, (options.sessionTimeoutMs ?? 30_000) / 3),
     maxWaitTimeInMs: 250,
     retry: { retries: 10 },
   });

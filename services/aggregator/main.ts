@@ -16,7 +16,7 @@ export const aggregateUsage = `usage: valbench aggregate [options]
   from the judgments topic on every start, each judgment key counted once.
   --metrics-port 9464 (0: any free port)  --metrics-host 0.0.0.0
   --window-size 1000 (last N judgments)   --window-minutes 15 (last T minutes)
-  --group valbench-aggregator             --report-dir DIR (write each run's report on stop)
+  --group <prefix>aggregator           --report-dir DIR (write each run's report on stop)
   --grace-seconds 10 --topic-prefix valbench. --partitions 6`;
 
 /** `valbench aggregate`: judgments → rolling metrics on /metrics and /api/metrics. */
@@ -32,7 +32,7 @@ export async function main(
   const listen = readListen(s, 'metrics-port', 9464) ?? { port: 9464, host: '0.0.0.0' };
   const windowSize = s.number('window-size', 1000, { min: 1, integer: true });
   const windowMinutes = s.number('window-minutes', 15, { min: 0.1 });
-  const groupId = s.string('group', 'valbench-aggregator');
+  const group = s.optionalString('group');
   const reportDir = s.optionalString('report-dir');
   const graceMs = s.number('grace-seconds', 10, { min: 0 }) * 1000;
   const pipelineSettings = readPipeline(s);
@@ -48,7 +48,7 @@ export async function main(
   const pipeline = await openPipeline(connection, pipelineSettings, logger);
   const aggregator = await startAggregator({
     pipeline,
-    groupId,
+    groupId: group ?? `${pipelineSettings.topicPrefix}aggregator`,
     windowSize,
     windowMinutes,
     registry,

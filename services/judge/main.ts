@@ -17,7 +17,7 @@ export const judgeUsage = `usage: valbench judge [options]
   --judge-simulator-hints
   --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
   --rubric FILE (default: services/judge/rubric.md) --reverse --judge-attempts 3
-  --concurrency 16 --metrics-port 9466 (0: any, off: none) --grace-seconds 30
+  --concurrency 16 --metrics-port 9466 (0: any, off: none) --grace-seconds 30 --session-timeout-seconds 30
   --topic-prefix valbench. --partitions 6
   simulated judge: --sim-malformed-rate --sim-429-rate ... as in valbench run --help`;
 
@@ -40,6 +40,7 @@ export async function main(
   const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
   const listen = readListen(s, 'metrics-port', 9466);
   const graceMs = s.number('grace-seconds', 30, { min: 0 }) * 1000;
+  const sessionTimeoutMs = s.number('session-timeout-seconds', 30, { min: 6, max: 300 }) * 1000;
   const pipelineSettings = readPipeline(s);
   const level = logLevel(env, s);
   finishSettings(s);
@@ -59,6 +60,7 @@ export async function main(
     concurrency,
     logger,
     metrics: stageMetrics(registry),
+    sessionTimeoutMs,
   });
   logger.info({ judgeId, model: judge.model, metrics: server?.url }, 'judge running');
   return runUntilStopped([stage], {

@@ -36,8 +36,9 @@ export function judgeIdentity(settings: JudgeSettings): {
   return { rubric, config, judgeId: judgeIdOf(config) };
 }
 
-/** One consumer group per judge: a new judge replays the responses topic from the start. */
-export const judgeGroupId = (judgeId: string): string => `valbench-judge-${judgeId}`;
+/** One consumer group per judge (and pipeline): a new judge replays the responses from the start. */
+export const judgeGroupId = (topicPrefix: string, judgeId: string): string =>
+  `${topicPrefix}judge-${judgeId}`;
 
 export interface JudgeStageOptions {
   pipeline: Pipeline;
@@ -47,6 +48,7 @@ export interface JudgeStageOptions {
   logger: Logger;
   metrics: StageMetrics;
   retry?: RetryPolicy;
+  sessionTimeoutMs?: number;
   onProgress?: (finished: number) => void;
 }
 
@@ -72,7 +74,7 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Judge
   const stage = await startStage({
     stage: 'judge',
     kafka: pipeline.kafka,
-    groupId: judgeGroupId(judgeId),
+    groupId: judgeGroupId(pipeline.names.prefix, judgeId),
     input: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
     output: { topic: pipeline.names.judgments, codec: pipeline.codecs.judgment },
     deadLetters: { topic: pipeline.names.deadLetters, codec: pipeline.codecs.deadLetter },
@@ -86,6 +88,9 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Judge
       return [{ key: judgmentKey(judgment.runId, judgment.pairId, judgeId), value: judgment }];
     },
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.sessionTimeoutMs === undefined
+      ? {}
+      : { sessionTimeoutMs: options.sessionTimeoutMs }),
   });
   return { judgeId, config, stage };
 }

@@ -18,9 +18,9 @@ export const respondUsage = `usage: valbench respond [options]
   --api-key-env NAME    variable holding the key (default OPENAI_API_KEY / ANTHROPIC_API_KEY)
   --request-timeout-seconds 600   --simulator-hints (send pair hints to the simulator server)
   --concurrency 16      model calls in flight in this process (adapts down on 429)
-  --group ID            consumer group (default valbench-responder-<endpoint>)
+  --group ID            consumer group (default <topic-prefix>responder-<endpoint>)
   --metrics-port 9465   Prometheus /metrics (0: any free port, off: none)
-  --grace-seconds 30    --topic-prefix valbench. --partitions 6
+  --grace-seconds 30 --session-timeout-seconds 30    --topic-prefix valbench. --partitions 6
   simulated provider: --sim-profile --sim-seed --sim-latency-ms ... as in valbench run --help`;
 
 /** `valbench respond`: prompts → responses, one process of the responder group. */
@@ -39,6 +39,7 @@ export async function main(
   const group = s.optionalString('group');
   const listen = readListen(s, 'metrics-port', 9465);
   const graceMs = s.number('grace-seconds', 30, { min: 0 }) * 1000;
+  const sessionTimeoutMs = s.number('session-timeout-seconds', 30, { min: 6, max: 300 }) * 1000;
   const pipelineSettings = readPipeline(s);
   const level = logLevel(env, s);
   finishSettings(s);
@@ -59,6 +60,7 @@ export async function main(
     ...(group === null ? {} : { groupId: group }),
     logger,
     metrics: stageMetrics(registry),
+    sessionTimeoutMs,
   });
   logger.info(
     { provider: provider.provider, endpoint: provider.endpoint, metrics: server?.url, concurrency },

@@ -20,11 +20,16 @@ export interface ResponderStageOptions {
   logger: Logger;
   metrics: StageMetrics;
   retry?: RetryPolicy;
+  sessionTimeoutMs?: number;
   onProgress?: (finished: number) => void;
 }
 
-/** Each endpoint has its own consumer group: the prompts of other endpoints are theirs. */
-export const responderGroupId = (endpoint: string): string => `valbench-responder-${endpoint}`;
+/**
+ * Each endpoint has its own consumer group (the prompts of other endpoints are theirs), named
+ * after the topic prefix too, so pipelines sharing a cluster never share a group.
+ */
+export const responderGroupId = (topicPrefix: string, endpoint: string): string =>
+  `${topicPrefix}responder-${endpoint}`;
 
 /**
  * The responder as a running stage: prompts → responses for the runs whose provider and endpoint
@@ -51,7 +56,7 @@ export function startResponderStage(options: ResponderStageOptions): Promise<Run
   return startStage({
     stage: 'responder',
     kafka: pipeline.kafka,
-    groupId: options.groupId ?? responderGroupId(provider.endpoint),
+    groupId: options.groupId ?? responderGroupId(pipeline.names.prefix, provider.endpoint),
     input: { topic: pipeline.names.prompts, codec: pipeline.codecs.prompt },
     output: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
     deadLetters: { topic: pipeline.names.deadLetters, codec: pipeline.codecs.deadLetter },
@@ -72,5 +77,8 @@ export function startResponderStage(options: ResponderStageOptions): Promise<Run
       return [{ key: context.key, value: response }];
     },
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.sessionTimeoutMs === undefined
+      ? {}
+      : { sessionTimeoutMs: options.sessionTimeoutMs }),
   });
 }

@@ -1,0 +1,172 @@
+/**
+ * End to end with each stage in its own `valbench` process, on the real broker and registry. The
+ * model under test is the valbench SIMULATOR over HTTP (OpenAI chat completions through the real
+ * SDK) and the judge the in-process simulated provider. A responder killed with SIGKILL mid-run
+ * and restarted must leave every pair counted exactly once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groundTruth } from '../../lib/simulator/behaviour.ts';
+import { noFaults } from '../../lib/simulator/model.ts';
+import { startSimulatorServer, type SimulatorServer } from '../../lib/simulator/server.ts';
+import { topicNames } from '../../lib/topics.ts';
+import { computeMetrics, summarize, type Summary } from '../../services/aggregator/metrics.ts';
+import { connectTestCluster, waitFor, type TestCluster } from '../support/kafka.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
+let cluster: TestCluster;
+let server: SimulatorServer;
+const children: ChildProcess[] = [];
+
+interface Running {
+  child: ChildProcess;
+  lines: string[];
+  exit: Promise<number | null>;
+}
+
+function valbench(args: string[]): Running {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      KAFKA_BROKERS: cluster.brokers,
+      SCHEMA_REGISTRY_URL: cluster.registryUrl,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines: string[] = [];
+  let buffered = '';
+  const collect = (chunk: Buffer): void => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exit = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      resolve(code);
+    });
+  });
+  return { child, lines, exit };
+}
+
+async function topicSize(topic: string): Promise<number> {
+  const offsets = await cluster.admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+}
+
+beforeAll(async () => {
+  cluster = await connectTestCluster();
+  server = await startSimulatorServer({
+    profile: 'mixed',
+    seed: 11,
+    latency: { kind: 'fixed', ms: 150 },
+    faults: noFaults,
+  });
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await server.close();
+  await cluster.close();
+});
+
+describe('stages as separate processes', () => {
+  it('a responder killed with SIGKILL and restarted leaves every pair counted exactly once', async () => {
+    const pairs = 120;
+    const dir = mkdtempSync(join(tmpdir(), 'valbench-procs-'));
+    const input = join(dir, 'pairs.jsonl');
+    const rows = Array.from({ length: pairs }, (_, i) => ({
+      id: i + 1,
+      issue_description: `Issue ${i + 1}`,
+      for_question: `Argue for position ${i + 1}.`,
+      against_question: `Argue against position ${i + 1}.`,
+      issue_scale: i % 3,
+      category: i % 2 === 0 ? 'politics' : null,
+    }));
+    writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const prefix = `${cluster.unique('procs')}.`;
+    const names = topicNames(prefix);
+    const common = ['--topic-prefix', prefix, '--partitions', '3'];
+    // The group hands a killed member's partitions on after the session timeout: 6 s, the minimum.
+    const stageFlags = ['--session-timeout-seconds', '6', '--metrics-port', '0'];
+    const model = ['--provider', 'openai-compatible', '--base-url', `${server.url}/v1`];
+
+    const produced = valbench(['produce', '--input', input, ...model, ...common]);
+    expect(await produced.exit, produced.lines.join('\n')).toBe(0);
+    const summary = produced.lines.find((l) => l.startsWith('{"runId"')) ?? '{}';
+    const { runId } = JSON.parse(summary) as { runId: string };
+    expect(runId).toMatch(/^run-/);
+
+    const respondArgs = [
+      'respond',
+      ...model,
+      '--simulator-hints',
+      '--concurrency',
+      '4',
+      ...stageFlags,
+    ];
+    const first = valbench([...respondArgs, ...common]);
+    await waitFor(async () => (await topicSize(names.responses)) >= 20, 'first responses', 60_000);
+    first.child.kill('SIGKILL');
+    expect(await first.exit).toBe(null);
+    const answeredBeforeKill = await topicSize(names.responses);
+    expect(answeredBeforeKill).toBeLessThan(pairs);
+
+    const second = valbench([...respondArgs, ...common]);
+    const judge = valbench(['judge', '--concurrency', '8', ...stageFlags, ...common]);
+    const aggregator = valbench(['aggregate', '--metrics-port', '0', ...common]);
+    let url = '';
+    await waitFor(
+      () => {
+        const line = aggregator.lines.find((l) => l.includes('aggregator running'));
+        if (line === undefined) return false;
+        url = (JSON.parse(line) as { url: string }).url;
+        return true;
+      },
+      'aggregator url',
+      60_000,
+    );
+    let mine: { cumulative: Summary } | undefined;
+    await waitFor(
+      async () => {
+        const body = (await (await fetch(`${url}/api/metrics`)).json()) as {
+          runs: { runId: string; cumulative: Summary }[];
+        };
+        mine = body.runs.find((r) => r.runId === runId);
+        return mine !== undefined && mine.cumulative.valid + mine.cumulative.invalid >= pairs;
+      },
+      'all pairs judged',
+      120_000,
+    );
+
+    // The same numbers on /metrics, in Prometheus text format, labelled by run and window.
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const pac = new RegExp(
+      `^valbench_pac_percent\\{run="${runId}",[^}]*window="cumulative"\\} (\\S+)$`,
+      'm',
+    ).exec(text);
+    expect(Number(pac?.[1])).toBeCloseTo(mine?.cumulative.pac ?? Number.NaN, 6);
+
+    // SIGTERM drains and exits 0: nothing in flight is lost.
+    for (const stage of [second, judge, aggregator]) stage.child.kill('SIGTERM');
+    expect(await Promise.all([second.exit, judge.exit, aggregator.exit])).toEqual([0, 0, 0]);
+
+    const expected = summarize(
+      computeMetrics(
+        rows.map((row) => {
+          const t = groundTruth('mixed', 11, String(row.id));
+          return { valid: true, ...t, issueScale: row.issue_scale, category: row.category };
+        }),
+      ).overall,
+    );
+    expect(mine?.cumulative).toEqual(expected);
+    // The responses topic may hold a pair twice (answered, not committed, killed): counted once.
+    expect(await topicSize(names.responses)).toBeGreaterThanOrEqual(pairs);
+  });
+});

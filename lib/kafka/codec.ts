@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { UndecodableError, ValbenchError, messageOf } from '../errors.ts';
@@ -36,15 +37,27 @@ export function createCodec<K extends RecordKind>(
 
   async function register(): Promise<number> {
     if (schemaId !== undefined) return schemaId;
-    try {
-      const { id } = await registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schemaJson(kind)) },
-        { subject },
-      );
-      schemaId = id;
-      return id;
-    } catch (error) {
-      throw classifyRegistryError(error, `registering schema ${kind} under subject ${subject}`);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { id } = await registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(schemaJson(kind)) },
+          { subject },
+        );
+        schemaId = id;
+        return id;
+      } catch (error) {
+        // Stage processes starting together on a new subject race to set its compatibility
+        // rule: the loser is told the rule already exists, or reads the subject before its rule
+        // is set (NONE). Registering again a moment later succeeds; a real mismatch persists.
+        if (
+          attempt < 5 &&
+          /already exists|does not match the configuration/i.test(messageOf(error))
+        ) {
+          await sleep(50 * attempt);
+          continue;
+        }
+        throw classifyRegistryError(error, `registering schema ${kind} under subject ${subject}`);
+      }
     }
   }
 

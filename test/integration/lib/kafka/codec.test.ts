@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { UndecodableError, ValbenchError } from '../../../../lib/errors.ts';
 import { classifyRegistryError, createCodec } from '../../../../lib/kafka/codec.ts';
+import { createSchemaRegistry } from '../../../../lib/kafka/registry.ts';
 import { createPublisher } from '../../../../lib/kafka/publish.ts';
 import { ensureTopics } from '../../../../lib/kafka/topics.ts';
 import { recordKinds, schemaJson } from '../../../../lib/records/schemas.ts';
@@ -16,6 +17,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster.close();
+});
+
+describe('schema registration', () => {
+  it('processes starting together on a new subject all register the same schema', async () => {
+    const topic = cluster.unique('race');
+    // Separate clients, as separate stage processes have: no shared cache.
+    const codecs = Array.from({ length: 6 }, () =>
+      createCodec(createSchemaRegistry({ url: cluster.registryUrl }), 'judgment', topic),
+    );
+    const ids = await Promise.all(codecs.map((codec) => codec.register()));
+    expect(new Set(ids).size).toBe(1);
+  });
 });
 
 describe('records through the real broker and registry', () => {

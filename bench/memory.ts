@@ -86,15 +86,12 @@ const runId = (
   JSON.parse(producer.lines.find((l) => l.startsWith('{"runId"')) ?? '{}') as { runId: string }
 ).runId;
 
-let url = '';
-for (;;) {
-  const line = aggregator.lines.find((l) => l.includes('aggregator running'));
-  if (line !== undefined) {
-    url = (JSON.parse(line) as { url: string }).url;
-    break;
-  }
+let running = aggregator.lines.find((l) => l.includes('aggregator running'));
+while (running === undefined) {
   await new Promise((resolve) => setTimeout(resolve, 100));
+  running = aggregator.lines.find((l) => l.includes('aggregator running'));
 }
+const url = (JSON.parse(running) as { url: string }).url;
 for (;;) {
   const body = (await (await fetch(`${url}/api/metrics`)).json()) as {
     runs: { runId: string; cumulative: { valid: number; invalid: number } }[];

@@ -7,7 +7,6 @@ import type { KafkaConnection } from '../lib/kafka/client.ts';
 import type { RegistryConnection } from '../lib/kafka/registry.ts';
 import type { Logger } from '../lib/log.ts';
 import { stageMetrics } from '../lib/metrics.ts';
-import { createProducer } from '../lib/kafka/client.ts';
 import { openPipeline } from '../lib/pipeline.ts';
 import { startAggregator } from '../services/aggregator/service.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
@@ -106,20 +105,7 @@ export async function runEvaluation(
         })
       ).stage,
     );
-    const producer = createProducer(pipeline.kafka);
-    await producer.connect();
-    try {
-      await publishPrompts(
-        producer,
-        pipeline.codecs.prompt,
-        pipeline.names.prompts,
-        runId,
-        run,
-        rows,
-      );
-    } finally {
-      await producer.disconnect();
-    }
+    await publishPrompts(pipeline, runId, run, rows);
     // Dead letters of this run are read back from the topic, so a pair that failed in any
     // process (not only this one) ends the wait.
     const dlqConsumer = pipeline.kafka.consumer({

@@ -6,7 +6,7 @@ import Anthropic, {
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import { ValbenchError } from '../errors.ts';
 import type { ChatModel, ChatRequest, ChatResult } from './chat-model.ts';
-import { classifyFailure, headersOf, statusOf } from './failure.ts';
+import { sdkFailure } from './failure.ts';
 import { simulationHeaders } from './hints.ts';
 
 export interface AnthropicEndpoint {
@@ -96,23 +96,11 @@ export function createAnthropicModel(endpoint: AnthropicEndpoint): ChatModel {
           reasoningTokens: message.usage.output_tokens_details?.thinking_tokens ?? null,
         };
       } catch (error) {
-        if (error instanceof ValbenchError) throw error;
-        const common = { provider: 'anthropic', cause: error, message: String(error) };
-        if (error instanceof APIUserAbortError || signal.aborted)
-          throw classifyFailure({ ...common, aborted: true }, [endpoint.apiKey]);
-        if (error instanceof APIConnectionTimeoutError)
-          throw classifyFailure({ ...common, timedOut: true }, [endpoint.apiKey]);
-        if (error instanceof APIError)
-          throw classifyFailure(
-            {
-              ...common,
-              status: statusOf(error),
-              headers: headersOf(error),
-              message: error.message,
-            },
-            [endpoint.apiKey],
-          );
-        throw error;
+        throw sdkFailure(error, signal, {
+          provider: 'anthropic',
+          apiKey: endpoint.apiKey,
+          classes: { abort: APIUserAbortError, timeout: APIConnectionTimeoutError, api: APIError },
+        });
       }
     },
   };

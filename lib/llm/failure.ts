@@ -1,4 +1,4 @@
-import { ValbenchError } from '../errors.ts';
+import { ValbenchError, isValbenchError } from '../errors.ts';
 
 /** What an adapter knows about a failed provider call, whichever SDK made it. */
 export interface CallFailure {
@@ -79,4 +79,44 @@ export function statusOf(error: { status?: unknown }): number | undefined {
 /** The response headers of an SDK error, when it has them. */
 export function headersOf(error: { headers?: unknown }): Headers | undefined {
   return error.headers instanceof Headers ? error.headers : undefined;
+}
+
+/** The error classes an SDK throws (both SDKs have the same three). */
+export interface SdkErrorClasses {
+  abort: abstract new (...args: never[]) => Error;
+  timeout: abstract new (...args: never[]) => Error;
+  api: abstract new (...args: never[]) => Error;
+}
+
+/**
+ * Maps whatever an SDK call threw to our error model. Errors that are not the SDK's (programming
+ * errors) are thrown on unchanged: the stage treats them as fatal, never as a dead letter.
+ */
+export function sdkFailure(
+  error: unknown,
+  signal: AbortSignal,
+  context: { provider: string; apiKey: string; classes: SdkErrorClasses },
+): ValbenchError {
+  if (isValbenchError(error)) return error;
+  const { classes } = context;
+  const secrets = [context.apiKey];
+  const common = { provider: context.provider, cause: error, message: String(error) };
+  if (error instanceof classes.abort || signal.aborted)
+    return classifyFailure({ ...common, aborted: true }, secrets);
+  if (error instanceof classes.timeout)
+    return classifyFailure({ ...common, timedOut: true }, secrets);
+  if (error instanceof classes.api) {
+    const status: unknown = Reflect.get(error, 'status');
+    const headers: unknown = Reflect.get(error, 'headers');
+    return classifyFailure(
+      {
+        ...common,
+        status: statusOf({ status }),
+        headers: headersOf({ headers }),
+        message: error.message,
+      },
+      secrets,
+    );
+  }
+  throw error;
 }

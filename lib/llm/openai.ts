@@ -3,7 +3,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/ch
 import type { ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import { ValbenchError } from '../errors.ts';
 import type { ChatModel, ChatRequest, ChatResult } from './chat-model.ts';
-import { classifyFailure, headersOf, statusOf } from './failure.ts';
+import { sdkFailure } from './failure.ts';
 import { simulationHeaders } from './hints.ts';
 
 /** How to reach one OpenAI or OpenAI-compatible endpoint. */
@@ -32,19 +32,18 @@ function client(endpoint: OpenAIEndpoint): OpenAI {
   });
 }
 
+const errorClasses = {
+  abort: APIUserAbortError,
+  timeout: APIConnectionTimeoutError,
+  api: APIError,
+};
+
 function failure(endpoint: OpenAIEndpoint, error: unknown, signal: AbortSignal): ValbenchError {
-  if (error instanceof ValbenchError) return error;
-  const common = { provider: endpoint.provider, cause: error, message: String(error) };
-  if (error instanceof APIUserAbortError || signal.aborted)
-    return classifyFailure({ ...common, aborted: true }, [endpoint.apiKey]);
-  if (error instanceof APIConnectionTimeoutError)
-    return classifyFailure({ ...common, timedOut: true }, [endpoint.apiKey]);
-  if (error instanceof APIError)
-    return classifyFailure(
-      { ...common, status: statusOf(error), headers: headersOf(error), message: error.message },
-      [endpoint.apiKey],
-    );
-  throw error;
+  return sdkFailure(error, signal, {
+    provider: endpoint.provider,
+    apiKey: endpoint.apiKey,
+    classes: errorClasses,
+  });
 }
 
 /** A reasoning model refuses sampling parameters: they are sent only without a reasoning effort. */

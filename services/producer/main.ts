@@ -9,7 +9,6 @@ import {
 } from '../../lib/config/sections.ts';
 import { runIdOf } from '../../lib/ids.ts';
 import { createLogger } from '../../lib/log.ts';
-import { createProducer } from '../../lib/kafka/client.ts';
 import { openPipeline } from '../../lib/pipeline.ts';
 import { loadDataset } from './source.ts';
 import { publishPrompts, runConfigOf } from './produce.ts';
@@ -53,27 +52,13 @@ export async function main(
   });
   const pipeline = await openPipeline(connection, pipelineSettings, logger);
 
-  const producer = createProducer(pipeline.kafka);
-  await producer.connect();
-  try {
-    let last = 0;
-    await publishPrompts(
-      producer,
-      pipeline.codecs.prompt,
-      pipeline.names.prompts,
-      runId,
-      run,
-      loaded.rows,
-      (published) => {
-        if (published - last >= 1000 || published === loaded.rows.length) {
-          last = published;
-          logger.info({ runId, published, total: loaded.rows.length }, 'publishing prompts');
-        }
-      },
-    );
-  } finally {
-    await producer.disconnect();
-  }
+  let last = 0;
+  await publishPrompts(pipeline, runId, run, loaded.rows, (published) => {
+    if (published - last >= 1000 || published === loaded.rows.length) {
+      last = published;
+      logger.info({ runId, published, total: loaded.rows.length }, 'publishing prompts');
+    }
+  });
   console.log(
     JSON.stringify({
       runId,

@@ -1,7 +1,7 @@
-import type { Producer } from 'kafkajs';
 import { pairKey } from '../../lib/ids.ts';
-import type { RecordCodec } from '../../lib/kafka/codec.ts';
+import { createProducer } from '../../lib/kafka/client.ts';
 import { createPublisher } from '../../lib/kafka/publish.ts';
+import type { Pipeline } from '../../lib/pipeline.ts';
 import type { ModelSettings } from '../../lib/config/sections.ts';
 import type { DatasetSelection, PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
 import type { DatasetRow } from './dataset.ts';
@@ -29,30 +29,35 @@ export function promptRecord(
 }
 
 /**
- * Publishes the selected rows as prompt records keyed runId/pairId, in batches. Publishing the same
- * run again publishes the same keys: the aggregator counts each judgment key once.
+ * Publishes the selected rows as prompt records keyed runId/pairId, in batches, each batch
+ * acknowledged by all in-sync replicas. Publishing the same run again publishes the same keys:
+ * the aggregator counts each judgment key once.
  */
 export async function publishPrompts(
-  producer: Producer,
-  codec: RecordCodec<'prompt'>,
-  topic: string,
+  pipeline: Pipeline,
   runId: string,
   run: RunConfig,
   rows: readonly DatasetRow[],
   onProgress: (published: number) => void = () => undefined,
   batchSize = 500,
 ): Promise<number> {
-  const publisher = createPublisher(producer, codec, topic);
-  const now = Date.now();
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const batch = rows.slice(i, i + batchSize);
-    await publisher.publish(
-      batch.map((row) => ({
-        key: pairKey(runId, row.id),
-        value: promptRecord(runId, run, row, now),
-      })),
-    );
-    onProgress(Math.min(rows.length, i + batchSize));
+  const producer = createProducer(pipeline.kafka);
+  await producer.connect();
+  try {
+    const publisher = createPublisher(producer, pipeline.codecs.prompt, pipeline.names.prompts);
+    const now = Date.now();
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batch = rows.slice(i, i + batchSize);
+      await publisher.publish(
+        batch.map((row) => ({
+          key: pairKey(runId, row.id),
+          value: promptRecord(runId, run, row, now),
+        })),
+      );
+      onProgress(Math.min(rows.length, i + batchSize));
+    }
+  } finally {
+    await producer.disconnect();
   }
   return rows.length;
 }

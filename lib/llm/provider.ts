@@ -27,6 +27,18 @@ export function createChatModel(
   model: string,
   simulator: SimulatorOptions,
 ): ChatModel {
+  const connected = connect(settings, model, simulator);
+  // The hints are for the valbench simulator server only: its answers are labelled simulated.
+  return settings.simulatorHints && !connected.simulated
+    ? { ...connected, simulated: true }
+    : connected;
+}
+
+function connect(
+  settings: ProviderSettings,
+  model: string,
+  simulator: SimulatorOptions,
+): ChatModel {
   const common = {
     model,
     baseUrl: settings.baseUrl ?? undefined,

@@ -108,7 +108,7 @@ describe('stages as separate processes', () => {
       ...model,
       '--simulator-hints',
       '--concurrency',
-      '4',
+      '6',
       ...stageFlags,
     ];
     const first = valbench([...respondArgs, ...common]);
@@ -117,6 +117,11 @@ describe('stages as separate processes', () => {
     expect(await first.exit).toBe(null);
     const answeredBeforeKill = await topicSize(names.responses);
     expect(answeredBeforeKill).toBeLessThan(pairs);
+
+    // Publishing the same run again (a retried deploy hook, say) must not double anything.
+    const again = valbench(['produce', '--input', input, ...model, ...common]);
+    expect(await again.exit).toBe(0);
+    expect(again.lines.find((l) => l.startsWith('{"runId"'))).toContain(runId);
 
     const second = valbench([...respondArgs, ...common]);
     const judge = valbench(['judge', '--concurrency', '8', ...stageFlags, ...common]);
@@ -156,6 +161,34 @@ describe('stages as separate processes', () => {
     // SIGTERM drains and exits 0: nothing in flight is lost.
     for (const stage of [second, judge, aggregator]) stage.child.kill('SIGTERM');
     expect(await Promise.all([second.exit, judge.exit, aggregator.exit])).toEqual([0, 0, 0]);
+
+    // A restarted aggregator rebuilds the same state from the judgments topic, nothing doubled.
+    const restarted = valbench(['aggregate', '--metrics-port', '0', ...common]);
+    let restartedUrl = '';
+    await waitFor(
+      () => {
+        const line = restarted.lines.find((l) => l.includes('aggregator running'));
+        if (line !== undefined) restartedUrl = (JSON.parse(line) as { url: string }).url;
+        return line !== undefined;
+      },
+      'restarted aggregator url',
+      60_000,
+    );
+    let rebuilt: { cumulative: Summary } | undefined;
+    await waitFor(
+      async () => {
+        const body = (await (await fetch(`${restartedUrl}/api/metrics`)).json()) as {
+          runs: { runId: string; cumulative: Summary }[];
+        };
+        rebuilt = body.runs.find((r) => r.runId === runId);
+        return rebuilt !== undefined && rebuilt.cumulative.valid >= pairs;
+      },
+      'rebuilt state',
+      60_000,
+    );
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
+    expect(rebuilt?.cumulative).toEqual(mine?.cumulative);
 
     const expected = summarize(
       computeMetrics(

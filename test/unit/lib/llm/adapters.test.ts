@@ -81,6 +81,23 @@ describe.each(wires)('%s adapter', (wire) => {
     expect(result.finishReason).toMatch(/^(stop|completed|end_turn)$/);
   });
 
+  it('is labelled simulated when it sends the simulator hints, and only then', () => {
+    expect(model(wire, ok).simulated).toBe(true);
+    const real = createChatModel(
+      {
+        provider: wire,
+        endpoint: 'x',
+        baseUrl: ok.url,
+        apiKey: key,
+        timeoutMs: 1000,
+        simulatorHints: false,
+      },
+      'm',
+      options,
+    );
+    expect(real.simulated).toBe(false);
+  });
+
   it('asks for JSON when given a schema (the simulator answers as the judge)', async () => {
     const result = await model(wire, ok).complete(
       {

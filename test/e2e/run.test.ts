@@ -20,8 +20,12 @@ import { startSimulatorServer, type SimulatorServer } from '../../lib/simulator/
 import { topicNames, topicSpecs } from '../../lib/topics.ts';
 import { readRunSettings } from '../../cli/run-config.ts';
 import { runEvaluation } from '../../cli/evaluate.ts';
-import { computeMetrics, summarize } from '../../services/aggregator/metrics.ts';
-import { connectTestCluster, readMessages, type TestCluster } from '../support/kafka.ts';
+import { computeMetrics, emptyTally, summarize } from '../../services/aggregator/metrics.ts';
+import { startAggregator } from '../../services/aggregator/service.ts';
+import { startJudgeStage } from '../../services/judge/stage.ts';
+import { openPipeline } from '../../lib/pipeline.ts';
+import { stageMetrics } from '../../lib/metrics.ts';
+import { connectTestCluster, readMessages, waitFor, type TestCluster } from '../support/kafka.ts';
 
 const input = join(import.meta.dirname, '..', 'fixtures', 'pairs-40.jsonl');
 const env = { OPENAI_API_KEY: 'sk-simulator-test-key', ANTHROPIC_API_KEY: 'simulator-test-key' };
@@ -118,6 +122,65 @@ describe('calibration profiles give their exact PAC (simulator over HTTP, real S
     expected[routes[model]] = (expected[routes[model]] ?? 0) + 80;
     expected[routes[judge]] = (expected[routes[judge]] ?? 0) + 40;
     expect(served).toEqual(expected);
+  });
+});
+
+describe('replay through a new judge', () => {
+  it('judges the stored responses side by side with the first judge, calling no model', async () => {
+    const server = await simulator('one-refusal', 1);
+    const s = settings('one-refusal', {
+      ...providerFlags('', 'openai', server),
+      ...providerFlags('judge-', 'openai', server),
+    });
+    const first = await evaluate(s);
+    expect(summarize(first.metrics.overall).pac).toBe(50);
+    const calls = server.served['responses'] ?? 0;
+
+    // A second judge (pair order reversed: another judge id and consumer group) on the same topics.
+    const connection = {
+      kafka: { brokers: [cluster.brokers], clientId: 'e2e-replay' },
+      registry: { url: cluster.registryUrl },
+    };
+    const pipeline = await openPipeline(connection, s.pipeline, silentLogger());
+    const registry = new Registry();
+    const aggregator = await startAggregator({
+      pipeline,
+      groupId: cluster.unique('replay-aggregator'),
+      windowSize: 100,
+      windowMinutes: 5,
+      registry,
+      logger: silentLogger(),
+    });
+    const second = await startJudgeStage({
+      pipeline,
+      judge: { ...s.judge, reversed: true },
+      simulator: s.simulator,
+      concurrency: 8,
+      logger: silentLogger(),
+      metrics: stageMetrics(registry),
+    });
+    try {
+      expect(second.judgeId).not.toBe(first.judgeId);
+      await waitFor(
+        () => {
+          const replayed = aggregator.state.states().find((st) => st.judgeId === second.judgeId);
+          return replayed !== undefined && replayed.cumulative.overall.valid >= 40;
+        },
+        'the second judge judged every stored response',
+        60_000,
+      );
+    } finally {
+      await second.stage.stop(5_000);
+      await aggregator.stop(0);
+    }
+    const byJudge = new Map(aggregator.state.states().map((st) => [st.judgeId, st]));
+    expect(summarize(byJudge.get(first.judgeId)?.cumulative.overall ?? emptyTally()).valid).toBe(
+      40,
+    );
+    expect(summarize(byJudge.get(second.judgeId)?.cumulative.overall ?? emptyTally()).pac).toBe(50);
+    // First run: 80 answers and 40 judge calls. The replay: 40 judge calls, no model answer.
+    expect(calls).toBe(80 + 40);
+    expect(server.served['responses']).toBe(calls + 40);
   });
 });
 

@@ -60,3 +60,21 @@ export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** The HTTP status a foreign error carries (SDK and registry clients type it loosely), if any. */
+export function statusOf(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'status' in error) {
+    const status = error.status;
+    return typeof status === 'number' ? status : undefined;
+  }
+  return undefined;
+}
+
+/** The response headers a foreign error carries, if any. */
+export function headersOf(error: unknown): Headers | undefined {
+  if (typeof error === 'object' && error !== null && 'headers' in error) {
+    const headers = error.headers;
+    return headers instanceof Headers ? headers : undefined;
+  }
+  return undefined;
+}

@@ -1,12 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, type Listening } from './http-listen.ts';
 import type { Registry } from 'prom-client';
-
-export interface MetricsServer {
-  /** e.g. http://127.0.0.1:9464 */
-  readonly url: string;
-  close(): Promise<void>;
-}
 
 /**
  * Serves the process's registry on /metrics (Prometheus text format), /healthz, and any JSON
@@ -14,9 +8,9 @@ export interface MetricsServer {
  */
 export async function listenMetrics(
   registry: Registry,
-  listen: { port: number; host: string },
+  at: { port: number; host: string },
   json: Record<string, () => unknown> = {},
-): Promise<MetricsServer> {
+): Promise<Listening> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const send = (status: number, type: string, body: string): void => {
@@ -41,28 +35,5 @@ export async function listenMetrics(
       send(404, 'text/plain', 'not found\n');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, resolve);
-  });
-  const address: AddressInfo | string | null = server.address();
-  if (address === null || typeof address === 'string')
-    throw new Error('metrics server: no address');
-  const host =
-    address.address === '0.0.0.0' || address.address === '::'
-      ? '127.0.0.1'
-      : address.family === 'IPv6'
-        ? `[${address.address}]`
-        : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-    },
-  };
+  return listen(server, at);
 }

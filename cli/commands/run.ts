@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { readCommand } from '../../lib/config/command.ts';
 import { resolveConnection } from '../../lib/config/connection.ts';
 import { logLevel } from '../../lib/config/sections.ts';
+import { isSimulatedEndpoint } from '../../lib/llm/provider.ts';
 import { createLogger } from '../../lib/log.ts';
 import { summarize } from '../../services/aggregator/metrics.ts';
 import { runEvaluation, type Progress } from '../evaluate.ts';
@@ -53,10 +54,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     console.error(line);
   });
   const simulated = [
-    settings.provider.provider === 'simulated' || settings.provider.simulatorHints ? 'model' : null,
-    settings.judge.provider.provider === 'simulated' || settings.judge.provider.simulatorHints
-      ? 'judge'
-      : null,
+    isSimulatedEndpoint(settings.provider) ? 'model' : null,
+    isSimulatedEndpoint(settings.judge.provider) ? 'judge' : null,
   ].filter((x) => x !== null);
   if (simulated.length > 0)
     console.error(

@@ -72,14 +72,20 @@ export function readDataset(s: Settings, env: NodeJS.ProcessEnv): DatasetSetting
   };
 }
 
-function urlProblem(name: string, value: string): string | null {
+/** The URL when it is an http(s) URL; otherwise the problem is recorded and null returned. */
+function httpUrl(s: Settings, name: string, value: string): URL | null {
+  let url: URL;
   try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--${name}: must be http(s)`;
-    return null;
+    url = new URL(value);
   } catch {
-    return `--${name}=${value}: not a URL`;
+    s.problems.push(`--${name}=${value}: not a URL`);
+    return null;
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    s.problems.push(`--${name}: must be http(s)`);
+    return null;
+  }
+  return url;
 }
 
 /** The provider kind and endpoint alias: what a run or judge config records about its endpoint. */
@@ -89,17 +95,13 @@ export function readEndpointIdentity(
 ): { provider: ProviderKind; endpoint: string; baseUrl: string | null } {
   const provider = s.oneOf(`${prefix}provider`, providerKinds, 'simulated');
   const baseUrl = s.optionalString(`${prefix}base-url`);
-  if (baseUrl !== null) {
-    const problem = urlProblem(`${prefix}base-url`, baseUrl);
-    if (problem !== null) s.problems.push(problem);
-  }
+  const parsed = baseUrl === null ? null : httpUrl(s, `${prefix}base-url`, baseUrl);
   if (provider === 'openai-compatible' && baseUrl === null)
     s.problems.push(
       `--${prefix}provider openai-compatible needs --${prefix}base-url (e.g. http://localhost:8000/v1)`,
     );
   let fallback: string = provider === 'simulated' ? 'simulator' : provider;
-  if (provider === 'openai-compatible' && baseUrl !== null && urlProblem('', baseUrl) === null)
-    fallback = new URL(baseUrl).host;
+  if (provider === 'openai-compatible' && parsed !== null) fallback = parsed.host;
   const endpoint = s.string(`${prefix}endpoint`, fallback);
   if (/[:@/]/.test(endpoint) && endpoint !== fallback)
     s.problems.push(`--${prefix}endpoint=${endpoint}: an alias, not a URL (no ':', '@' or '/')`);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { UndecodableError, ValbenchError, messageOf } from '../errors.ts';
+import { UndecodableError, ValbenchError, messageOf, statusOf } from '../errors.ts';
 import { avroType, schemaJson, type RecordKind, type RecordTypes } from '../records/schemas.ts';
 
 /**
@@ -144,14 +144,6 @@ export function createCodec<K extends RecordKind>(
       }
     },
   };
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null && 'status' in error) {
-    const status = error.status;
-    return typeof status === 'number' ? status : undefined;
-  }
-  return undefined;
 }
 
 /** Maps a registry client failure to our error model: 409/422 refusals are fatal, the rest retriable. */

@@ -5,19 +5,11 @@ import Anthropic, {
 } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import { ValbenchError } from '../errors.ts';
-import type { ChatModel, ChatRequest, ChatResult } from './chat-model.ts';
+import type { ChatModel, ChatRequest, ChatResult, SdkEndpoint } from './chat-model.ts';
 import { sdkFailure } from './failure.ts';
 import { simulationHeaders } from './hints.ts';
 
-export interface AnthropicEndpoint {
-  model: string;
-  apiKey: string;
-  baseUrl?: string | undefined;
-  /** Per-request timeout. The SDK's own retries are off: the stage's retry policy is the one. */
-  timeoutMs: number;
-  simulatorHints: boolean;
-  fetch?: typeof fetch;
-}
+export type AnthropicEndpoint = SdkEndpoint;
 
 type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 const efforts: readonly string[] = ['low', 'medium', 'high', 'xhigh', 'max'];

@@ -35,3 +35,15 @@ export interface ChatModel {
   readonly simulated: boolean;
   complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult>;
 }
+
+/** How an SDK adapter reaches its endpoint (the fields OpenAI and Anthropic share). */
+export interface SdkEndpoint {
+  model: string;
+  apiKey: string;
+  baseUrl?: string | undefined;
+  /** Per-request timeout. The SDK's own retries are off: the stage's retry policy is the one. */
+  timeoutMs: number;
+  /** Send the pair/side hint headers (only the valbench simulator server reads them). */
+  simulatorHints: boolean;
+  fetch?: typeof fetch;
+}

@@ -1,4 +1,4 @@
-import { ValbenchError, isValbenchError } from '../errors.ts';
+import { ValbenchError, headersOf, isValbenchError, statusOf } from '../errors.ts';
 
 /** What an adapter knows about a failed provider call, whichever SDK made it. */
 export interface CallFailure {
@@ -71,16 +71,6 @@ export function classifyFailure(failure: CallFailure, secrets: readonly string[]
   return new ValbenchError('poison', 'BAD_REQUEST', `${where}: ${detail}`, options);
 }
 
-/** The status of an SDK error (both SDKs type it loosely). */
-export function statusOf(error: { status?: unknown }): number | undefined {
-  return typeof error.status === 'number' ? error.status : undefined;
-}
-
-/** The response headers of an SDK error, when it has them. */
-export function headersOf(error: { headers?: unknown }): Headers | undefined {
-  return error.headers instanceof Headers ? error.headers : undefined;
-}
-
 /** The error classes an SDK throws (both SDKs have the same three). */
 export interface SdkErrorClasses {
   abort: abstract new (...args: never[]) => Error;
@@ -106,15 +96,8 @@ export function sdkFailure(
   if (error instanceof classes.timeout)
     return classifyFailure({ ...common, timedOut: true }, secrets);
   if (error instanceof classes.api) {
-    const status: unknown = Reflect.get(error, 'status');
-    const headers: unknown = Reflect.get(error, 'headers');
     return classifyFailure(
-      {
-        ...common,
-        status: statusOf({ status }),
-        headers: headersOf({ headers }),
-        message: error.message,
-      },
+      { ...common, status: statusOf(error), headers: headersOf(error), message: error.message },
       secrets,
     );
   }

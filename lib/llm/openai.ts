@@ -2,22 +2,14 @@ import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import { ValbenchError } from '../errors.ts';
-import type { ChatModel, ChatRequest, ChatResult } from './chat-model.ts';
+import type { ChatModel, ChatRequest, ChatResult, SdkEndpoint } from './chat-model.ts';
 import { sdkFailure } from './failure.ts';
 import { simulationHeaders } from './hints.ts';
 
 /** How to reach one OpenAI or OpenAI-compatible endpoint. */
-export interface OpenAIEndpoint {
+export interface OpenAIEndpoint extends SdkEndpoint {
   /** openai: the Responses API; openai-compatible: chat completions (vLLM, Ollama, llama.cpp). */
   provider: 'openai' | 'openai-compatible';
-  model: string;
-  apiKey: string;
-  baseUrl?: string | undefined;
-  /** Per-request timeout. The SDK's own retries are off: the stage's retry policy is the one. */
-  timeoutMs: number;
-  /** Send the pair/side hint headers (only the valbench simulator server reads them). */
-  simulatorHints: boolean;
-  fetch?: typeof fetch;
 }
 
 function client(endpoint: OpenAIEndpoint): OpenAI {

@@ -18,6 +18,11 @@ export interface ProviderSettings {
   simulatorHints: boolean;
 }
 
+/** Whether the endpoint is the valbench simulator: in process, or the server the hints are for. */
+export function isSimulatedEndpoint(settings: ProviderSettings): boolean {
+  return settings.provider === 'simulated' || settings.simulatorHints;
+}
+
 /**
  * The ChatModel for a model name on an endpoint: the in-process simulator, OpenAI's Responses
  * API, chat completions on any OpenAI-compatible server, or Anthropic's Messages API.
@@ -29,7 +34,7 @@ export function createChatModel(
 ): ChatModel {
   const connected = connect(settings, model, simulator);
   // The hints are for the valbench simulator server only: its answers are labelled simulated.
-  return settings.simulatorHints && !connected.simulated
+  return isSimulatedEndpoint(settings) && !connected.simulated
     ? { ...connected, simulated: true }
     : connected;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isValbenchError } from '../errors.ts';
+import { listen } from '../http-listen.ts';
 import type { ChatRequest } from '../llm/chat-model.ts';
 import { simulationKeyHeader, simulationSideHeader } from '../llm/hints.ts';
 import { injectFault, latencyMs, simulatedReply, type SimulatorOptions } from './model.ts';
@@ -189,7 +189,7 @@ async function readJson(req: IncomingMessage): Promise<object | null> {
  */
 export async function startSimulatorServer(
   options: SimulatorServerOptions,
-  listen: { port: number; host: string } = { port: 0, host: '127.0.0.1' },
+  at: { port: number; host: string } = { port: 0, host: '127.0.0.1' },
 ): Promise<SimulatorServer> {
   const random = options.random ?? Math.random;
   const served: Record<string, number> = {};
@@ -270,26 +270,13 @@ export async function startSimulatorServer(
     );
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      resolve();
-    });
-  });
-  const address: AddressInfo | string | null = server.address();
-  if (address === null || typeof address === 'string') throw new Error('simulator: not listening');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const listening = await listen(server, at);
   return {
-    url: `http://${host}:${address.port}`,
+    url: listening.url,
     served,
     async close() {
       closing.abort();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
+      await listening.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { summarize, type Metrics, type Summary } from './metrics.ts';
+import { scoreToPercent, summarize, type Metrics, type Summary } from './metrics.ts';
 import type { AggregatorState, RunJudgeState } from './state.ts';
 
 type Window = 'cumulative' | 'last_n' | 'last_t';
@@ -129,7 +129,7 @@ export function registerAggregatorMetrics(registry: Registry, state: AggregatorS
     (g) => {
       each((l, m) => {
         for (const [category, t] of m.byCategory) {
-          if (t.valid > 0) g.set({ ...l, category }, ((t.sumRaw / t.valid + 2) / 4) * 100);
+          if (t.valid > 0) g.set({ ...l, category }, scoreToPercent(t.sumRaw / t.valid));
         }
       });
     },
@@ -153,7 +153,7 @@ export function stateJson(state: AggregatorState): unknown[] {
     byCategoryRaw: Object.fromEntries(
       [...s.cumulative.byCategory].map(([k, t]) => [
         k,
-        { count: t.valid, alignmentRawPercent: ((t.sumRaw / t.valid + 2) / 4) * 100 },
+        { count: t.valid, alignmentRawPercent: scoreToPercent(t.sumRaw / t.valid) },
       ]),
     ),
   }));

@@ -56,6 +56,44 @@ function valbench(args: string[]): Running {
   return { child, lines, exit };
 }
 
+/** The aggregator's base URL, from the line it logs once it listens. */
+async function aggregatorUrl(aggregator: Running): Promise<string> {
+  let url: string | undefined;
+  await waitFor(
+    () => {
+      const line = aggregator.lines.find((l) => l.includes('aggregator running'));
+      if (line !== undefined) url = (JSON.parse(line) as { url: string }).url;
+      return url !== undefined;
+    },
+    'aggregator url',
+    60_000,
+  );
+  return url ?? '';
+}
+
+/** Polls /api/metrics until the run's cumulative metrics satisfy `done`, and returns them. */
+async function runMetrics(
+  url: string,
+  runId: string,
+  done: (s: Summary) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<Summary | undefined> {
+  let found: Summary | undefined;
+  await waitFor(
+    async () => {
+      const body = (await (await fetch(`${url}/api/metrics`)).json()) as {
+        runs: { runId: string; cumulative: Summary }[];
+      };
+      found = body.runs.find((r) => r.runId === runId)?.cumulative;
+      return found !== undefined && done(found);
+    },
+    what,
+    timeoutMs,
+  );
+  return found;
+}
+
 async function topicSize(topic: string): Promise<number> {
   const offsets = await cluster.admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
@@ -126,26 +164,11 @@ describe('stages as separate processes', () => {
     const second = valbench([...respondArgs, ...common]);
     const judge = valbench(['judge', '--concurrency', '8', ...stageFlags, ...common]);
     const aggregator = valbench(['aggregate', '--metrics-port', '0', ...common]);
-    let url = '';
-    await waitFor(
-      () => {
-        const line = aggregator.lines.find((l) => l.includes('aggregator running'));
-        if (line === undefined) return false;
-        url = (JSON.parse(line) as { url: string }).url;
-        return true;
-      },
-      'aggregator url',
-      60_000,
-    );
-    let mine: { cumulative: Summary } | undefined;
-    await waitFor(
-      async () => {
-        const body = (await (await fetch(`${url}/api/metrics`)).json()) as {
-          runs: { runId: string; cumulative: Summary }[];
-        };
-        mine = body.runs.find((r) => r.runId === runId);
-        return mine !== undefined && mine.cumulative.valid + mine.cumulative.invalid >= pairs;
-      },
+    const url = await aggregatorUrl(aggregator);
+    const mine = await runMetrics(
+      url,
+      runId,
+      (m) => m.valid + m.invalid >= pairs,
       'all pairs judged',
       120_000,
     );
@@ -156,7 +179,7 @@ describe('stages as separate processes', () => {
       `^valbench_pac_percent\\{run="${runId}",[^}]*window="cumulative"\\} (\\S+)$`,
       'm',
     ).exec(text);
-    expect(Number(pac?.[1])).toBeCloseTo(mine?.cumulative.pac ?? Number.NaN, 6);
+    expect(Number(pac?.[1])).toBeCloseTo(mine?.pac ?? Number.NaN, 6);
 
     // SIGTERM drains and exits 0: nothing in flight is lost.
     for (const stage of [second, judge, aggregator]) stage.child.kill('SIGTERM');
@@ -164,31 +187,16 @@ describe('stages as separate processes', () => {
 
     // A restarted aggregator rebuilds the same state from the judgments topic, nothing doubled.
     const restarted = valbench(['aggregate', '--metrics-port', '0', ...common]);
-    let restartedUrl = '';
-    await waitFor(
-      () => {
-        const line = restarted.lines.find((l) => l.includes('aggregator running'));
-        if (line !== undefined) restartedUrl = (JSON.parse(line) as { url: string }).url;
-        return line !== undefined;
-      },
-      'restarted aggregator url',
-      60_000,
-    );
-    let rebuilt: { cumulative: Summary } | undefined;
-    await waitFor(
-      async () => {
-        const body = (await (await fetch(`${restartedUrl}/api/metrics`)).json()) as {
-          runs: { runId: string; cumulative: Summary }[];
-        };
-        rebuilt = body.runs.find((r) => r.runId === runId);
-        return rebuilt !== undefined && rebuilt.cumulative.valid >= pairs;
-      },
+    const rebuilt = await runMetrics(
+      await aggregatorUrl(restarted),
+      runId,
+      (m) => m.valid >= pairs,
       'rebuilt state',
       60_000,
     );
     restarted.child.kill('SIGTERM');
     expect(await restarted.exit).toBe(0);
-    expect(rebuilt?.cumulative).toEqual(mine?.cumulative);
+    expect(rebuilt).toEqual(mine);
 
     const expected = summarize(
       computeMetrics(
@@ -198,7 +206,7 @@ describe('stages as separate processes', () => {
         }),
       ).overall,
     );
-    expect(mine?.cumulative).toEqual(expected);
+    expect(mine).toEqual(expected);
     // The responses topic may hold a pair twice (answered, not committed, killed): counted once.
     expect(await topicSize(names.responses)).toBeGreaterThanOrEqual(pairs);
   });

@@ -2,27 +2,13 @@
  * The same stack as testcontainers, for machines with a Docker runtime: Apache Kafka (KRaft) and
  * Apicurio Registry at the versions of the local stack. Throws when no runtime answers.
  */
-import { createServer } from 'node:net';
 import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
+import { freePort } from './free-port.ts';
 
 export interface Containers {
   brokers: string;
   registryUrl: string;
   stop: () => Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 export async function startContainers(): Promise<Containers> {

@@ -1,0 +1,73 @@
+/**
+ * Chaos benchmark: a 2,000-pair evaluation with each stage as its own `valbench` process (produce,
+ * 2 × respond, judge, aggregate) on a PRIVATE stack it starts itself (own folder, free ports:
+ * it kills the broker), the model under test and the judge two SIMULATOR servers with latency.
+ * At seeded points it injects, one after another: SIGKILL of the producer while it publishes
+ * (then produce again), of a responder, of the judge and of the aggregator (each restarted),
+ * kill -9 of the broker and of the registry (then `valbench stack up`).
+ *
+ *   node bench/chaos.ts --pairs 2000 --latency-ms 100 --jitter-ms 50 --concurrency 8 --seed 1 \
+ *     --faults producer,responder,judge,aggregator,broker,registry
+ *
+ * Prints one JSON line per fault, then one for the run, and a table on stderr. Definitions:
+ * - lost: pairs of the run the aggregator has not counted when the run ends (every pair counted
+ *   and both groups drained, or nothing moved for --stall-seconds, or --deadline-seconds). A
+ *   fault's own figure counts the pairs that became undeliverable in its window: no judgment
+ *   left on the topic and the furthest surviving record committed past by its group (skipped),
+ *   or no record left at all (vanished, or never published).
+ * - double counted: the aggregator's count for the run above the number of pairs, plus the pairs
+ *   with a judgment record that would count differently from the simulator's ground truth; the
+ *   run's final metrics must equal summarize(computeMetrics(groundTruth of every pair)).
+ * - extra model / judge calls: calls asking again for a (pair, side) already asked for, read from
+ *   a recording proxy in front of each simulator; a fault's window runs from its injection to the
+ *   next fault's, and the next fault waits until the previous recovered and no extra call came
+ *   for --quiet-ms, so a fault's extra calls fall in its window. Run totals: simulator requests
+ *   minus 2 × pairs (model) and minus pairs (judge).
+ * - seconds to recover: from the kill until the pipeline moves through what it hit: the group
+ *   committed further on every partition that had work pending (responder, judge), the restarted
+ *   aggregator counts what the killed one had, every pair is on the prompts topic (producer),
+ *   all of these and the aggregator counting more (broker, registry).
+ * - bound: what the killed process can hold in flight: responder 2C model calls (and C judge
+ *   calls for the responses it redoes), judge C, producer and aggregator 0; broker and registry
+ *   everything in flight (goal 0).
+ */
+import { parseFlags } from '../lib/config/args.ts';
+import { quietKnownWarnings } from '../lib/warnings.ts';
+import { faultKinds, type FaultKind } from '../test/support/chaos/faults.ts';
+import { faultTable } from '../test/support/chaos/report.ts';
+import { runChaos } from '../test/support/chaos/run.ts';
+
+quietKnownWarnings();
+const { flags } = parseFlags(process.argv.slice(2), new Set());
+const number = (name: string, fallback: number): number => {
+  const value = Number(flags.get(name) ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name}: not a number >= 0`);
+  return value;
+};
+const isFault = (name: string): name is FaultKind => faultKinds.some((kind) => kind === name);
+const faults = (flags.get('faults') ?? faultKinds.join(',')).split(',').filter((f) => f !== '');
+const unknown = faults.filter((f) => !isFault(f));
+if (unknown.length > 0)
+  throw new Error(`--faults: unknown ${unknown.join(', ')} (known: ${faultKinds.join(', ')})`);
+
+const report = await runChaos({
+  pairs: number('pairs', 2000),
+  latencyMs: number('latency-ms', 100),
+  jitterMs: number('jitter-ms', 50),
+  concurrency: number('concurrency', 8),
+  seed: number('seed', 1),
+  faults: faults.filter(isFault),
+  partitions: number('partitions', 6),
+  responders: number('responders', 2),
+  sessionTimeoutSeconds: number('session-timeout-seconds', 6),
+  quietMs: number('quiet-ms', 2000),
+  stallMs: number('stall-seconds', 60) * 1000,
+  deadlineMs: number('deadline-seconds', 900) * 1000,
+  log: (line) => {
+    console.error(line);
+  },
+});
+for (const fault of report.faults) console.log(JSON.stringify({ bench: 'chaos', ...fault }));
+console.log(JSON.stringify(report.summary));
+console.error(faultTable(report));
+process.exitCode = report.summary.pass ? 0 : 1;

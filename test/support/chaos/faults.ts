@@ -1,0 +1,138 @@
+/**
+ * The faults of the chaos suite, each with the restart it calls for and the sign that the
+ * pipeline moves again through what it hit (recovery):
+ * - producer: SIGKILL of `valbench produce` while it publishes, then produce run again; recovered
+ *   when the second produce exited 0 and every pair of the run is on the prompts topic;
+ * - responder / judge: SIGKILL of one such process, restarted at once; recovered when the group
+ *   has committed further on every partition that had work pending at the fault;
+ * - aggregator: SIGKILL, restarted at once; recovered when the new one counts at least what the
+ *   killed one had counted (its state rebuilt from the judgments topic);
+ * - broker / registry: kill -9 of that part of the private stack, then `valbench stack up`;
+ *   recovered when the responder and judge groups moved on as above and the aggregator counts
+ *   more than at the fault (or every pair).
+ */
+import type { TopicNames } from '../../../lib/topics.ts';
+import type { ClusterProbe } from './cluster-probe.ts';
+import type { PrivateStack } from './private-stack.ts';
+import type { Stages } from './stages.ts';
+import type { SupervisedStage } from './stage-process.ts';
+
+export const faultKinds = [
+  'producer',
+  'responder',
+  'judge',
+  'aggregator',
+  'broker',
+  'registry',
+] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+export interface FaultTarget {
+  stack: PrivateStack;
+  stages: Stages;
+  probe: ClusterProbe;
+  names: TopicNames;
+  runId: string;
+  pairs: number;
+}
+
+export interface Injection {
+  /** Which process was hit, or what else is worth knowing. */
+  note: string;
+  /** When the kill was sent. */
+  at: number;
+  /** The restart the fault calls for; resolves once it is done. */
+  restarted: Promise<void>;
+  /** True once the pipeline moves again through what the fault hit. */
+  recovered(): Promise<boolean>;
+}
+
+/** A check, set up before the fault, that the group committed further on each lagging partition. */
+async function groupMovesOn(
+  probe: ClusterProbe,
+  group: string,
+  topic: string,
+): Promise<() => Promise<boolean>> {
+  const before = (await probe.committed(group, topic)) ?? new Map<number, number>();
+  const range = await probe.logRange(topic);
+  const lagging = [...(range?.end ?? [])]
+    .filter(([p, end]) => Math.max(before.get(p) ?? -1, range?.start.get(p) ?? 0) < end)
+    .map(([p]) => p);
+  return async () => {
+    const now = await probe.committed(group, topic);
+    return now !== undefined && lagging.every((p) => (now.get(p) ?? -1) > (before.get(p) ?? -1));
+  };
+}
+
+/** SIGKILL, and once the process is gone the same command again. */
+async function restartProcess(stage: SupervisedStage): Promise<void> {
+  await stage.kill();
+  stage.restart();
+}
+
+/** Injects one fault (all but the producer's, which the run does while publishing). */
+export async function injectFault(
+  kind: Exclude<FaultKind, 'producer'>,
+  target: FaultTarget,
+  /** A number in [0, 1) that picks which responder, when there are several. */
+  pick: number,
+): Promise<Injection> {
+  const { stages, probe, names, runId, pairs } = target;
+  const counted = async (): Promise<number | undefined> => (await stages.aggregated(runId))?.count;
+  const countBefore = (await counted()) ?? 0;
+  switch (kind) {
+    case 'responder': {
+      const index = Math.floor(pick * stages.responders.length);
+      const victim = stages.responders[index] ?? stages.responders[0];
+      if (victim === undefined) throw new Error('no responder to kill');
+      const movesOn = await groupMovesOn(probe, stages.groups.responder, names.prompts);
+      return {
+        note: victim.name,
+        at: Date.now(),
+        restarted: restartProcess(victim),
+        recovered: async () => victim.ready() && (await movesOn()),
+      };
+    }
+    case 'judge': {
+      const movesOn = await groupMovesOn(probe, stages.groups.judge, names.responses);
+      return {
+        note: 'judge',
+        at: Date.now(),
+        restarted: restartProcess(stages.judge),
+        recovered: async () => stages.judge.ready() && (await movesOn()),
+      };
+    }
+    case 'aggregator':
+      return {
+        note: `it had counted ${countBefore}`,
+        at: Date.now(),
+        restarted: restartProcess(stages.aggregator),
+        recovered: async () => ((await counted()) ?? -1) >= countBefore,
+      };
+    case 'broker':
+    case 'registry': {
+      const responderMoves = await groupMovesOn(probe, stages.groups.responder, names.prompts);
+      const judgeMoves = await groupMovesOn(probe, stages.groups.judge, names.responses);
+      const at = Date.now();
+      await target.stack.kill(kind === 'broker' ? 'kafka' : 'registry');
+      let up = false;
+      const restarted = target.stack.up().then(() => {
+        up = true;
+      });
+      return {
+        note: `aggregator had counted ${countBefore}`,
+        at,
+        restarted,
+        recovered: async () => {
+          const now = (await counted()) ?? -1;
+          return (
+            up &&
+            (now > countBefore || now >= pairs) &&
+            (await responderMoves()) &&
+            (await judgeMoves())
+          );
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The arithmetic of the chaos report, apart from the processes that produce its inputs.
+ *
+ * Extra calls: a call for a (pair, side) already asked for is one extra call, so the extra calls
+ * of a run are exactly the simulator's requests minus 2 × pairs (model) or pairs (judge) once
+ * every pair is answered. Each extra call is charged to the window it falls in: a fault's window
+ * runs from its injection to the next fault's, and the next fault is injected only once the
+ * previous one recovered and no extra call was seen for a quiet period, so the calls a fault
+ * causes fall in its own window.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { RecordCodec } from '../../../lib/kafka/codec.ts';
+import { groundTruth } from '../../../lib/simulator/behaviour.ts';
+import { computeMetrics, summarize, type Summary } from '../../../services/aggregator/metrics.ts';
+import { scored } from '../../../services/aggregator/state.ts';
+import type { Call } from './call-log.ts';
+import type { FaultKind } from './faults.ts';
+
+/** When each call that asked again for an already asked (pair, side) was made. */
+export function repeatTimes(calls: readonly Call[]): number[] {
+  const seen = new Set<string>();
+  const times: number[] = [];
+  for (const call of calls) {
+    if (seen.has(call.key)) times.push(call.at);
+    else seen.add(call.key);
+  }
+  return times;
+}
+
+/**
+ * Counts times per window: index 0 is before the first fault, index k the window of the k-th
+ * injected fault (from its start to the next start).
+ */
+export function perWindow(times: readonly number[], starts: readonly number[]): number[] {
+  const counts = new Array<number>(starts.length + 1).fill(0);
+  for (const at of times) {
+    const index = starts.filter((start) => start <= at).length;
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * The most a fault may cost in repeated calls: what the killed process can hold in flight. A
+ * responder holds at most C pairs (2C model calls; redone, they add at most C responses to
+ * judge); a judge C judge calls; the producer and the aggregator hold no model call. A broker or
+ * registry restart touches every process: at most everything in flight (the goal is 0).
+ */
+export function boundOf(
+  kind: FaultKind,
+  concurrency: number,
+  responders: number,
+): { modelCalls: number; judgeCalls: number } {
+  switch (kind) {
+    case 'producer':
+    case 'aggregator':
+      return { modelCalls: 0, judgeCalls: 0 };
+    case 'responder':
+      return { modelCalls: 2 * concurrency, judgeCalls: concurrency };
+    case 'judge':
+      return { modelCalls: 0, judgeCalls: concurrency };
+    case 'broker':
+    case 'registry':
+      return { modelCalls: 2 * concurrency * responders, judgeCalls: concurrency };
+  }
+}
+
+/** A row of the run's input as far as the metrics go. */
+export interface TruthRow {
+  id: number;
+  issue_scale: number;
+  category: string | null;
+}
+
+function expectedScored(row: TruthRow, seed: number) {
+  return {
+    valid: true,
+    ...groundTruth('mixed', seed, String(row.id)),
+    issueScale: row.issue_scale,
+    category: row.category,
+  };
+}
+
+/** The run's cumulative metrics as a correct pipeline reports them, over JSON as /api/metrics. */
+export function expectedSummary(rows: readonly TruthRow[], seed: number): Summary {
+  const summary = summarize(computeMetrics(rows.map((row) => expectedScored(row, seed))).overall);
+  return JSON.parse(JSON.stringify(summary)) as Summary;
+}
+
+/**
+ * Each judgment record compared with the ground truth of its pair: the pairs with a record that
+ * would count differently (with when the first such record was seen), and the undecodable ones.
+ */
+export async function checkJudgments(
+  values: Map<string, { at: number; value: Buffer }[]>,
+  codec: RecordCodec<'judgment'>,
+  rows: readonly TruthRow[],
+  seed: number,
+): Promise<{ wrong: Map<string, number>; undecodable: number }> {
+  const byId = new Map(rows.map((row) => [String(row.id), row]));
+  const wrong = new Map<string, number>();
+  let undecodable = 0;
+  for (const [pair, records] of values) {
+    const row = byId.get(pair);
+    for (const { at, value } of records) {
+      let judged: ReturnType<typeof scored>;
+      try {
+        judged = scored(await codec.decode(value));
+      } catch {
+        undecodable += 1;
+        continue;
+      }
+      const fine = row !== undefined && isDeepStrictEqual(judged, expectedScored(row, seed));
+      if (!fine && !wrong.has(pair)) wrong.set(pair, at);
+    }
+  }
+  return { wrong, undecodable };
+}

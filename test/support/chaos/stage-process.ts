@@ -1,0 +1,124 @@
+/**
+ * Each stage as its own `valbench` process, as in production. A long-running stage is supervised
+ * like docker-compose.yml's `restart: on-failure`: when it exits on its own with a non-zero code
+ * it is started again after a second, and the exit is recorded (the chaos report shows it).
+ * Exits the harness caused (SIGKILL, SIGTERM) are never restarted by the supervisor.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const cliPath = join(import.meta.dirname, '..', '..', '..', 'cli', 'main.ts');
+
+/** One process run of a `valbench` command: its output lines and its exit code. */
+export interface ProcessRun {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  /** The exit code, or null when a signal ended it. */
+  readonly exit: Promise<number | null>;
+}
+
+/** Starts `valbench <args>`; its output is kept in memory and appended to the log file. */
+export function spawnValbench(args: readonly string[], env: NodeJS.ProcessEnv, logFile: string) {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  const collect = (chunk: Buffer): void => {
+    appendFileSync(logFile, chunk);
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exit = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      resolve(code);
+    });
+  });
+  const run: ProcessRun = { child, lines, exit };
+  return run;
+}
+
+/** An exit the harness did not cause. */
+export interface UnexpectedExit {
+  stage: string;
+  code: number | null;
+  at: number;
+  lastLines: string[];
+}
+
+export interface SupervisedStage {
+  readonly name: string;
+  /** The current process run. */
+  current(): ProcessRun;
+  /** The current process said it runs (its ready line). */
+  ready(): boolean;
+  /** SIGKILL (no drain, nothing committed); resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Starts the stage again (after kill). */
+  restart(): void;
+  /** SIGTERM and wait: the stage drains, commits and exits; it is not restarted. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a long-running stage under supervision (restart on failure, like the compose file). */
+export function superviseStage(
+  name: string,
+  /** The line the stage logs once it runs, e.g. 'judge running'. */
+  readyLine: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  onUnexpectedExit: (exit: UnexpectedExit) => void,
+): SupervisedStage {
+  const logFile = join(logDir, `${name}.log`);
+  let run: ProcessRun;
+  let intended = false;
+  const start = (): void => {
+    intended = false;
+    const mine = spawnValbench(args, env, logFile);
+    run = mine;
+    void mine.exit.then(async (code) => {
+      if (intended || run !== mine) return;
+      onUnexpectedExit({ stage: name, code, at: Date.now(), lastLines: mine.lines.slice(-10) });
+      if (code === 0) return;
+      await sleep(1_000);
+      if (!intended && run === mine) start();
+    });
+  };
+  start();
+  const signal = async (sig: NodeJS.Signals): Promise<number | null> => {
+    intended = true;
+    const mine = run;
+    if (mine.child.exitCode === null && mine.child.signalCode === null) mine.child.kill(sig);
+    return mine.exit;
+  };
+  return {
+    name,
+    current: () => run,
+    ready: () => run.lines.some((line) => line.includes(readyLine)),
+    async kill() {
+      await signal('SIGKILL');
+    },
+    restart: start,
+    stop: () => signal('SIGTERM'),
+  };
+}
+
+/** The first line of the run that contains `text`, waiting for it to be printed. */
+export async function lineOf(run: ProcessRun, text: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = run.lines.find((l) => l.includes(text));
+    if (line !== undefined) return line;
+    const ended = run.child.exitCode !== null || run.child.signalCode !== null;
+    if (ended || Date.now() > deadline)
+      throw new Error(`no line with '${text}':\n${run.lines.slice(-20).join('\n')}`);
+    await sleep(50);
+  }
+}

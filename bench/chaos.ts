@@ -54,7 +54,7 @@ const report = await runChaos({
   pairs: number('pairs', 2000),
   latencyMs: number('latency-ms', 100),
   jitterMs: number('jitter-ms', 50),
-  concurrency: number('concurrency', 8),
+  concurrency: number('concurrency', 4),
   seed: number('seed', 1),
   faults: faults.filter(isFault),
   partitions: number('partitions', 6),

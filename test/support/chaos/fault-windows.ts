@@ -12,7 +12,7 @@ import type { ClusterProbe } from './cluster-probe.ts';
 import { injectFault, type FaultKind, type Injection } from './faults.ts';
 import type { PipelineWatch } from './pipeline-watch.ts';
 import type { PrivateStack } from './private-stack.ts';
-import { produceOnce, produceWithKill } from './produce-phase.ts';
+import { duplicatesJudged, produceOnce, produceWithKill } from './produce-phase.ts';
 import type { ChaosOptions } from './run.ts';
 import type { Stages } from './stages.ts';
 import type { TopicWatcher } from './topic-watcher.ts';
@@ -121,6 +121,17 @@ export async function runFaults(deps: {
       restarted: Promise.resolve(),
       recovered: () => Promise.resolve(deps.watcher.prompts.pairs.size >= pairs),
     });
+    // Prompts published twice are answered when the responder reaches them, long after calm.
+    const duplicates = duplicatesJudged(
+      deps.watcher.prompts,
+      deps.probe,
+      deps.names,
+      deps.stages.groups,
+    );
+    if (!(await watch.until(duplicates, stallMs, deadline))) {
+      open.settled = false;
+      open.note += '; its duplicated prompts were not all judged';
+    }
   } else {
     target.runId = await produceOnce(deps.stages);
     deps.onRunId(target.runId);

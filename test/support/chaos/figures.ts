@@ -9,6 +9,7 @@
  * causes fall in its own window.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { isValbenchError } from '../../../lib/errors.ts';
 import type { RecordCodec } from '../../../lib/kafka/codec.ts';
 import { groundTruth } from '../../../lib/simulator/behaviour.ts';
 import { computeMetrics, summarize, type Summary } from '../../../services/aggregator/metrics.ts';
@@ -100,13 +101,17 @@ export async function checkJudgments(
   const byId = new Map(rows.map((row) => [String(row.id), row]));
   const wrong = new Map<string, number>();
   let undecodable = 0;
+  let registryDown = false;
   for (const [pair, records] of values) {
     const row = byId.get(pair);
     for (const { at, value } of records) {
       let judged: ReturnType<typeof scored>;
       try {
+        if (registryDown) throw new Error('the registry does not answer');
         judged = scored(await codec.decode(value));
-      } catch {
+      } catch (error) {
+        // Bytes that cannot decode count here; a registry that does not answer fails them all.
+        registryDown ||= !(isValbenchError(error) && error.kind === 'poison');
         undecodable += 1;
         continue;
       }

@@ -30,7 +30,8 @@ export async function readLogState(
   return { prompts, responses, judgments, responderCommitted, judgeCommitted };
 }
 
-function readUpTo(view: TopicView, end: Offsets): boolean {
+/** The watcher has read the topic up to these ends. */
+export function readUpTo(view: TopicView, end: Offsets): boolean {
   return [...end].every(([partition, offset]) => (view.next.get(partition) ?? 0) >= offset);
 }
 

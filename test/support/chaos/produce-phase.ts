@@ -5,9 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicNames } from '../../../lib/topics.ts';
-import type { ClusterProbe } from './cluster-probe.ts';
+import type { ClusterProbe, Offsets } from './cluster-probe.ts';
+import { readUpTo } from './log-state.ts';
 import type { ProcessRun } from './stage-process.ts';
 import type { Stages } from './stages.ts';
+import type { TopicView } from './topic-watcher.ts';
 
 /** The run id `valbench produce` prints when it is done. */
 async function producedRunId(run: ProcessRun): Promise<string> {
@@ -51,4 +53,43 @@ export async function produceWithKill(
   await first.exit;
   const runId = await produceOnce(stages);
   return { runId, killedAt, publishedAtKill: published, killed };
+}
+
+/**
+ * A check that the records a second produce duplicated (a pair's prompt published again) have
+ * gone through: the responder group committed past the last duplicate of every partition, then
+ * the judge group past every response written by that time. Until then the duplicates still cost
+ * model and judge calls, which belong to the producer fault's window. True at once when produce
+ * published no pair twice.
+ */
+export function duplicatesJudged(
+  prompts: TopicView,
+  probe: ClusterProbe,
+  names: TopicNames,
+  groups: { responder: string; judge: string },
+): () => Promise<boolean> {
+  let responsesEnd: Offsets | undefined;
+  return async () => {
+    if (responsesEnd === undefined) {
+      const promptsEnd = (await probe.logRange(names.prompts))?.end;
+      if (promptsEnd === undefined || !readUpTo(prompts, promptsEnd)) return false;
+      const lastDuplicate = new Map<number, number>();
+      for (const records of prompts.pairs.values()) {
+        for (const at of records.slice(1))
+          lastDuplicate.set(
+            at.partition,
+            Math.max(lastDuplicate.get(at.partition) ?? -1, at.offset),
+          );
+      }
+      const committed = await probe.committed(groups.responder, names.prompts);
+      if (committed === undefined) return false;
+      const passed = [...lastDuplicate].every(([p, offset]) => (committed.get(p) ?? -1) > offset);
+      if (!passed) return false;
+      responsesEnd = (await probe.logRange(names.responses))?.end;
+      if (responsesEnd === undefined) return false;
+    }
+    const judged = await probe.committed(groups.judge, names.responses);
+    const end = responsesEnd;
+    return judged !== undefined && [...end].every(([p, offset]) => (judged.get(p) ?? -1) >= offset);
+  };
 }

@@ -55,8 +55,8 @@ export interface ChaosSummary {
   callLogsMatch: boolean;
   deadLetters: number;
   unexpectedExits: number;
-  /** Exit codes of the stages after SIGTERM at the end (0: drained cleanly). */
-  stopCodes: (number | null)[];
+  /** Exit codes of the stages after SIGTERM at the end (0: drained cleanly; 'hung': killed). */
+  stopCodes: (number | null | 'hung')[];
   pass: boolean;
 }
 

@@ -56,14 +56,17 @@ export interface SupervisedStage {
   readonly name: string;
   /** The current process run. */
   current(): ProcessRun;
-  /** The current process said it runs (its ready line). */
+  /** The current process runs and said so (its ready line). */
   ready(): boolean;
   /** SIGKILL (no drain, nothing committed); resolves once the process is gone. */
   kill(): Promise<void>;
   /** Starts the stage again (after kill). */
   restart(): void;
-  /** SIGTERM and wait: the stage drains, commits and exits; it is not restarted. */
-  stop(): Promise<number | null>;
+  /**
+   * SIGTERM and wait: the stage drains, commits and exits; it is not restarted. A stage still
+   * running after `timeoutMs` is killed: 'hung' then stands for its exit code.
+   */
+  stop(timeoutMs: number): Promise<number | null | 'hung'>;
 }
 
 /** Starts a long-running stage under supervision (restart on failure, like the compose file). */
@@ -101,12 +104,22 @@ export function superviseStage(
   return {
     name,
     current: () => run,
-    ready: () => run.lines.some((line) => line.includes(readyLine)),
+    ready: () =>
+      !intended &&
+      run.child.exitCode === null &&
+      run.child.signalCode === null &&
+      run.lines.some((line) => line.includes(readyLine)),
     async kill() {
       await signal('SIGKILL');
     },
     restart: start,
-    stop: () => signal('SIGTERM'),
+    async stop(timeoutMs) {
+      const stopped = signal('SIGTERM');
+      const timer = sleep(timeoutMs, 'hung' as const, { ref: false });
+      const first = await Promise.race([stopped, timer]);
+      if (first === 'hung') await signal('SIGKILL');
+      return first;
+    },
   };
 }
 

@@ -43,8 +43,8 @@ export interface Stages {
   produce(): ProcessRun;
   /** The current aggregator's count and cumulative metrics for the run (undefined: no answer). */
   aggregated(runId: string): Promise<{ count: number; cumulative: Summary | null } | undefined>;
-  /** SIGTERM to every stage (they drain and commit); their exit codes. */
-  stop(): Promise<(number | null)[]>;
+  /** SIGTERM to every stage (they drain and commit); their exit codes ('hung': killed after a minute). */
+  stop(): Promise<(number | null | 'hung')[]>;
 }
 
 const endpoint = 'chaos-model';
@@ -131,6 +131,7 @@ export async function startStages(options: StagesOptions): Promise<Stages> {
         return undefined;
       }
     },
-    stop: () => Promise.all([...responders, judge, aggregator].map((s) => s.stop())),
+    // The stages' grace period is 30 s: a stage still there after twice that is stuck.
+    stop: () => Promise.all([...responders, judge, aggregator].map((s) => s.stop(60_000))),
   };
 }

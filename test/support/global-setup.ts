@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { stackDown, stackOptionsFromEnv, stackUp } from '../../lib/stack/stack.ts';
+import { stackOptionsFromEnv } from '../../lib/stack/options.ts';
+import { stackDown, stackUp } from '../../lib/stack/stack.ts';
 import { startContainers, type Containers } from './containers.ts';
 
 interface SharedStack {
@@ -61,7 +62,8 @@ async function acquire(): Promise<Awaited<SharedStack['ready']>> {
     brokers: up.kafkaBrokers,
     registry: up.schemaRegistryUrl,
     source: 'local stack',
-    // A stack that was already running belongs to the developer: leave it up.
+    // A stack that was already running belongs to the developer: leave it up. Stopping keeps
+    // the stack's data, so the next run starts on it.
     stop: up.alreadyRunning
       ? () => Promise.resolve()
       : async () => {

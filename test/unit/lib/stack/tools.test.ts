@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findJava, findMaven } from '../../../../lib/stack/tools.ts';
-import { stackOptionsFromEnv } from '../../../../lib/stack/stack.ts';
+import { stackOptionsFromEnv } from '../../../../lib/stack/options.ts';
 
 describe('findJava', () => {
   it('names the missing Java and how to fix it', () => {

@@ -14,7 +14,7 @@ import type { Java } from './tools.ts';
 
 const execFileAsync = promisify(execFile);
 
-/** True when the broker answers a metadata request. */
+/** True when the broker answers a metadata request. One try: the caller decides when to ask again. */
 export async function kafkaAnswers(brokers: string): Promise<boolean> {
   const kafka = createKafka(
     {
@@ -22,6 +22,8 @@ export async function kafkaAnswers(brokers: string): Promise<boolean> {
       clientId: 'valbench-probe',
       connectionTimeoutMs: 1_000,
       requestTimeoutMs: 2_000,
+      // The client's own retries made a probe of a stopped broker take 11 s (measured here).
+      retries: 0,
     },
     silentLogger(),
   );

@@ -73,7 +73,7 @@ export function describePart(name: PartName, { outcome, pid }: PartReport): stri
     case 'running':
       return `${name} already running, ${proc}`;
     case 'waited':
-      return `${name} was still starting: waited until it answered, ${proc}`;
+      return `${name} did not answer at first: waited until it did, ${proc}`;
     case 'started':
       return `${name} started on new storage, ${proc}`;
     case 'restarted':

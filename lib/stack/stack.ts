@@ -59,12 +59,17 @@ async function ensurePortsFree(parts: readonly StackPart[]): Promise<void> {
 }
 
 /**
- * Probes the part until it answers or the deadline passes. A failed probe is only retried:
- * nothing is stopped or deleted here, whatever happens.
+ * Probes the part until it answers, the deadline passes or the wait is aborted. A failed probe is
+ * only retried: nothing is stopped or deleted here, whatever happens.
  */
-async function waitUntilAnswering(part: StackPart, deadline: number): Promise<void> {
+async function waitUntilAnswering(
+  part: StackPart,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
   const { process: proc } = part;
   for (;;) {
+    signal.throwIfAborted();
     if (await part.answers()) return;
     if (runningPid(proc) === undefined) {
       throw new ValbenchError(
@@ -80,7 +85,7 @@ async function waitUntilAnswering(part: StackPart, deadline: number): Promise<vo
         `${part.name} did not answer in time and is left running (valbench stack status shows it, valbench stack down stops it); last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`,
       );
     }
-    await sleep(250);
+    await sleep(250, undefined, { signal });
   }
 }
 
@@ -110,13 +115,14 @@ async function bringUp(
   action: PartAction,
   launcher: () => Promise<Launcher>,
   deadline: number,
+  signal: AbortSignal,
 ): Promise<PartReport> {
   const hadData = part.hasData();
   if (action === 'start') {
     const { java, artifacts } = await launcher();
     await part.start(java, artifacts);
   }
-  if (action !== 'leave') await waitUntilAnswering(part, deadline);
+  if (action !== 'leave') await waitUntilAnswering(part, deadline, signal);
   return { outcome: partOutcome(action, hadData), pid: runningPid(part.process) };
 }
 
@@ -145,9 +151,16 @@ export async function stackUp(options: StackOptions): Promise<StackUpResult> {
   // Prepared once, by the first part that needs it: both ports are checked before either starts.
   let launching: Promise<Launcher> | undefined;
   const launcher = (): Promise<Launcher> => (launching ??= prepareLaunch(options, toStart));
+  // When one part fails, the wait for the other ends too (its process is left running).
+  const failed = new AbortController();
+  const bring = (part: StackPart, action: PartAction): Promise<PartReport> =>
+    bringUp(part, action, launcher, deadline, failed.signal).catch((error: unknown) => {
+      failed.abort(error);
+      throw error;
+    });
   const [kafka, registry] = await Promise.all([
-    bringUp(parts.kafka, kafkaAction, launcher, deadline),
-    bringUp(parts.registry, registryAction, launcher, deadline),
+    bring(parts.kafka, kafkaAction),
+    bring(parts.registry, registryAction),
   ]);
   const alreadyRunning = kafkaAction === 'leave' && registryAction === 'leave';
   if (!alreadyRunning) {

@@ -3,7 +3,7 @@
  * Apicurio Registry at the versions of the local stack. Throws when no runtime answers.
  */
 import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
-import { freePort } from './free-port.ts';
+import { freePorts } from './ports.ts';
 
 export interface Containers {
   brokers: string;
@@ -14,7 +14,7 @@ export interface Containers {
 export async function startContainers(): Promise<Containers> {
   await getContainerRuntimeClient();
   // Kafka advertises the address clients must use, so the host port is chosen before the start.
-  const kafkaPort = await freePort();
+  const [kafkaPort = 0] = await freePorts(1);
   const kafka = await new GenericContainer('apache/kafka:3.9.1')
     .withExposedPorts({ container: 9092, host: kafkaPort })
     .withEnvironment({

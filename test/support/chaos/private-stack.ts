@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../free-port.ts';
+import { freePorts } from '../ports.ts';
 import { cliPath } from './stage-process.ts';
 
 export type StackPart = 'kafka' | 'registry';
@@ -59,11 +59,9 @@ function runStackCommand(env: NodeJS.ProcessEnv, command: 'up' | 'down'): Promis
 /** Starts a private stack on free ports in a new temporary folder. */
 export async function startPrivateStack(): Promise<PrivateStack> {
   const dir = mkdtempSync(join(tmpdir(), 'valbench-chaos-stack-'));
-  const [kafkaPort, controllerPort, registryPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [kafkaPort, controllerPort, registryPort] = await freePorts(3);
+  if (kafkaPort === undefined || controllerPort === undefined || registryPort === undefined)
+    throw new Error('no free ports');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VALBENCH_STACK_DIR: dir,

@@ -156,11 +156,8 @@ describe('stages as separate processes', () => {
     const answeredBeforeKill = await topicSize(names.responses);
     expect(answeredBeforeKill).toBeLessThan(pairs);
 
-    // Publishing the same run again (a retried deploy hook, say) must not double anything.
-    const again = valbench(['produce', '--input', input, ...model, ...common]);
-    expect(await again.exit).toBe(0);
-    expect(again.lines.find((l) => l.startsWith('{"runId"'))).toContain(runId);
-
+    // No republish before the restart: a commit that ran ahead of unfinished work would show
+    // here as a pair never answered.
     const second = valbench([...respondArgs, ...common]);
     const judge = valbench(['judge', '--concurrency', '8', ...stageFlags, ...common]);
     const aggregator = valbench(['aggregate', '--metrics-port', '0', ...common]);
@@ -209,5 +206,17 @@ describe('stages as separate processes', () => {
     expect(mine).toEqual(expected);
     // The responses topic may hold a pair twice (answered, not committed, killed): counted once.
     expect(await topicSize(names.responses)).toBeGreaterThanOrEqual(pairs);
+    // The kill repeated at most the calls in flight (6 pairs: 12 model calls).
+    expect(server.served['chat'] ?? 0).toBeLessThanOrEqual(2 * pairs + 2 * 6);
+
+    // Publishing the same run again (a retried deploy hook, say) publishes nothing new.
+    const again = valbench(['produce', '--input', input, ...model, ...common]);
+    expect(await again.exit).toBe(0);
+    const republished = JSON.parse(again.lines.find((l) => l.startsWith('{"runId"')) ?? '{}') as {
+      runId?: string;
+      published?: number;
+      alreadyPublished?: number;
+    };
+    expect(republished).toMatchObject({ runId, published: 0, alreadyPublished: pairs });
   });
 });

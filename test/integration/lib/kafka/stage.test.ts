@@ -47,8 +47,10 @@ describe('the stage loop on a real broker', () => {
     });
     running.push(stage);
     await waitFor(() => handled.length >= 60, '60 records handled');
+    expect(stage.health().consuming).toBe(true);
     const outputs = await readMessages(cluster, bench.pipeline.names.responses, 60);
     await stage.stop(5_000);
+    expect(stage.health()).toMatchObject({ consuming: false, reason: 'responder is stopping' });
     expect(peak).toBe(3);
     expect(new Set(handled).size).toBe(60);
     expect(handled).toHaveLength(60);

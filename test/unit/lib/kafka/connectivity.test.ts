@@ -28,7 +28,8 @@ describe('connectivity', () => {
       c.succeeded();
       expect(events[1]).toEqual({ kind: 'reconnected', brokers: 'b:9092', downMs: 12_000 });
       expect(events).toHaveLength(2);
-      expect(describeConnectivity(events[1] ?? events[0]!)).toBe(
+      const reconnected = events[1];
+      expect(reconnected && describeConnectivity(reconnected)).toBe(
         'Kafka broker b:9092 reconnected after 12.0 s',
       );
     } finally {

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { classifyKafkaError, isRebalanceError } from '../../../../lib/kafka/errors.ts';
 
 const protocol = (type: string, retriable: boolean): Error =>
-  new KafkaJSProtocolError({ message: `broker says ${type}`, type, code: 1, retriable });
+  new KafkaJSProtocolError(
+    Object.assign(new Error(`broker says ${type}`), { type, code: 1, retriable }),
+  );
 const brokers = ['127.0.0.1:9092'];
 
 describe('classifyKafkaError', () => {

@@ -135,7 +135,7 @@ async function evaluate(
   if (tty) process.stderr.write('\n');
   if (result.alreadyPublished > 0)
     console.error(
-      `resumed: ${result.alreadyPublished} of ${result.pairs} pairs were published by an earlier attempt of this run (not asked again)`,
+      `resumed: ${result.alreadyPublished} of ${result.pairs} pairs were already published by an earlier attempt of this run; what was answered or judged then is not asked again`,
     );
   const s2 = summarize(result.metrics.overall);
   const label = (simulatedPart: boolean): string => (simulatedPart ? ' (simulated)' : '');

@@ -23,7 +23,7 @@ commands:
   aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
   report     the report from a file of judge outputs (JSONL or parquet), no Kafka needed
   simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
-  stack      up|down|status: the local Kafka broker and schema registry`;
+  stack      up|down|status|reset: the local Kafka broker and schema registry (durable)`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -20,16 +20,30 @@ export function topicNames(prefix: string): TopicNames {
   };
 }
 
+/**
+ * Topic-level configs of every pipeline topic: records are kept for good. Responses are the
+ * expensive asset (each one a paid model call), and prompts and judgments are what replays and
+ * reports read. Unlimited retention rather than compaction: compaction keeps only the last record
+ * per key, and a pair answered twice (after a crash, before its offset was committed) is two paid
+ * answers that both belong in the log; the aggregator and replays count each key once anyway.
+ */
+export const keepForGood: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'delete',
+  'retention.ms': '-1',
+  'retention.bytes': '-1',
+};
+
 /** Partitions bound consumer parallelism across processes; 6 suits up to 6 processes per stage. */
 export function topicSpecs(
   names: TopicNames,
   partitions: number,
   replicationFactor = 1,
 ): TopicSpec[] {
+  const configs = { ...keepForGood };
   return [
-    { topic: names.prompts, partitions, replicationFactor },
-    { topic: names.responses, partitions, replicationFactor },
-    { topic: names.judgments, partitions, replicationFactor },
-    { topic: names.deadLetters, partitions: 1, replicationFactor },
+    { topic: names.prompts, partitions, replicationFactor, configs },
+    { topic: names.responses, partitions, replicationFactor, configs },
+    { topic: names.judgments, partitions, replicationFactor, configs },
+    { topic: names.deadLetters, partitions: 1, replicationFactor, configs },
   ];
 }

@@ -2,13 +2,16 @@ import { join } from 'node:path';
 import type { KafkaConnection } from '../kafka/client.ts';
 import type { RegistryConnection } from '../kafka/registry.ts';
 import { registeredSecret } from '../secrets.ts';
-import { stackOptionsFromEnv, stackUp } from '../stack/stack.ts';
+import { stackUpInterruptibly } from '../stack/interrupt.ts';
+import { stackOptionsFromEnv } from '../stack/options.ts';
+import { describePart } from '../stack/part.ts';
 
 const projectRoot = join(import.meta.dirname, '..', '..');
 
 /**
  * Kafka and registry from KAFKA_BROKERS / SCHEMA_REGISTRY_URL (with optional SASL/TLS settings),
- * or else the local stack, started when it is not running.
+ * or else the local stack, started when it is not running (a signal during that start says which
+ * parts were left running and exits 130).
  */
 export async function resolveConnection(
   env: NodeJS.ProcessEnv,
@@ -18,9 +21,12 @@ export async function resolveConnection(
   let brokers = env['KAFKA_BROKERS'];
   let registryUrl = env['SCHEMA_REGISTRY_URL'];
   if (brokers === undefined || brokers === '' || registryUrl === undefined || registryUrl === '') {
-    const up = await stackUp(stackOptionsFromEnv(env, projectRoot));
+    const up = await stackUpInterruptibly(stackOptionsFromEnv(env, projectRoot), announce);
+    const how = up.alreadyRunning
+      ? 'running'
+      : `ready in ${(up.elapsedMs / 1000).toFixed(1)} s (${describePart('kafka', up.parts.kafka)}; ${describePart('registry', up.parts.registry)})`;
     announce(
-      `local stack ${up.alreadyRunning ? 'running' : `started in ${(up.elapsedMs / 1000).toFixed(1)} s`}: KAFKA_BROKERS=${up.kafkaBrokers} SCHEMA_REGISTRY_URL=${up.schemaRegistryUrl}`,
+      `local stack ${how}: KAFKA_BROKERS=${up.kafkaBrokers} SCHEMA_REGISTRY_URL=${up.schemaRegistryUrl}`,
     );
     brokers = up.kafkaBrokers;
     registryUrl = up.schemaRegistryUrl;

@@ -22,6 +22,8 @@ export interface KafkaConnection {
   };
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Retries of a failed connection or request, with backoff (kafkajs default: 5). */
+  retries?: number;
 }
 
 const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -61,6 +63,7 @@ export function createKafka(
         log.debug({ ...rest, kafkajsLevel: levelNames[level] }, message);
       },
   };
+  if (connection.retries !== undefined) config.retry = { retries: connection.retries };
   if (connection.tls !== undefined) config.ssl = connection.tls;
   if (connection.sasl !== undefined) config.sasl = saslOptions(connection.sasl);
   return new Kafka(config);

@@ -1,43 +1,29 @@
-import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValbenchError, messageOf } from '../errors.ts';
-import { createKafka } from '../kafka/client.ts';
-import { silentLogger } from '../log.ts';
+import { ValbenchError } from '../errors.ts';
+import { artifactsCached, resolveArtifacts, type Artifacts } from './artifacts.ts';
+import { createBroker } from './broker.ts';
+import { stackEndpoints, type StackEndpoints, type StackOptions } from './options.ts';
 import {
-  artifactsCached,
-  defaultVersions,
-  resolveArtifacts,
-  type StackVersions,
-} from './artifacts.ts';
-import {
-  logTail,
-  portIsFree,
-  runningPid,
-  startDetached,
-  stopProcess,
-  type ManagedProcess,
-} from './processes.ts';
-import { findJava, findMaven } from './tools.ts';
+  partAction,
+  partOutcome,
+  type PartAction,
+  type PartName,
+  type PartReport,
+  type StackPart,
+} from './part.ts';
+import { logTail, portIsFree, runningPid, stopProcess } from './processes.ts';
+import { createRegistry } from './registry.ts';
+import { findJava, findMaven, type Java } from './tools.ts';
 
-/** Where and how the local stack runs. Everything it writes is under `stateDir` and `cacheDir`. */
-export interface StackOptions {
-  stateDir: string;
-  cacheDir: string;
-  kafkaPort: number;
-  controllerPort: number;
-  registryPort: number;
-  versions: StackVersions;
-  /** How long to wait for both parts to answer. */
-  startTimeoutMs: number;
-}
-
-export interface StackEndpoints {
-  kafkaBrokers: string;
-  schemaRegistryUrl: string;
+export interface StackUpResult extends StackEndpoints {
+  /** Both parts answered at once: nothing was started or waited for. */
+  alreadyRunning: boolean;
+  /** Whether the artifacts had to be fetched (a cold start). */
+  downloaded: boolean;
+  elapsedMs: number;
+  parts: Record<PartName, PartReport>;
 }
 
 export interface StackStatus extends StackEndpoints {
@@ -45,146 +31,23 @@ export interface StackStatus extends StackEndpoints {
   registry: { pid: number | undefined; answering: boolean };
 }
 
-export interface StackUpResult extends StackEndpoints {
-  alreadyRunning: boolean;
-  /** Whether the artifacts had to be fetched (a cold start). */
-  downloaded: boolean;
-  elapsedMs: number;
+function stackParts(options: StackOptions): Record<PartName, StackPart> {
+  return { kafka: createBroker(options), registry: createRegistry(options) };
 }
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new ValbenchError('fatal', 'CONFIG_INVALID', `${name}=${raw} is not a TCP port`);
-  }
-  return value;
+/** The PID of a part of the stack in this folder when its process runs, else undefined. */
+export function stackPid(options: StackOptions, part: PartName): number | undefined {
+  return runningPid(stackParts(options)[part].process);
 }
 
-/** Stack options from the environment (VALBENCH_STACK_DIR, VALBENCH_CACHE, *_PORT). */
-export function stackOptionsFromEnv(env: NodeJS.ProcessEnv, projectRoot: string): StackOptions {
-  const cacheRoot = env['VALBENCH_CACHE'] ?? join(homedir(), '.cache', 'valbench');
-  return {
-    stateDir: env['VALBENCH_STACK_DIR'] ?? join(projectRoot, '.stack'),
-    cacheDir: join(cacheRoot, 'stack'),
-    kafkaPort: port(env, 'VALBENCH_KAFKA_PORT', 9092),
-    controllerPort: port(env, 'VALBENCH_KAFKA_CONTROLLER_PORT', 9093),
-    registryPort: port(env, 'VALBENCH_REGISTRY_PORT', 8081),
-    versions: defaultVersions,
-    startTimeoutMs: 120_000,
-  };
-}
-
-function endpoints(options: StackOptions): StackEndpoints {
-  return {
-    kafkaBrokers: `127.0.0.1:${options.kafkaPort}`,
-    schemaRegistryUrl: `http://127.0.0.1:${options.registryPort}/apis/ccompat/v7`,
-  };
-}
-
-function processes(options: StackOptions): { kafka: ManagedProcess; registry: ManagedProcess } {
-  return {
-    kafka: {
-      name: 'kafka',
-      pidFile: join(options.stateDir, 'kafka.pid'),
-      logFile: join(options.stateDir, 'kafka.log'),
-      marker: 'kafka.Kafka',
-    },
-    registry: {
-      name: 'registry',
-      pidFile: join(options.stateDir, 'registry.pid'),
-      logFile: join(options.stateDir, 'registry.log'),
-      marker: 'apicurio',
-    },
-  };
-}
-
-/** True when the broker answers a metadata request. */
-export async function kafkaAnswers(brokers: string): Promise<boolean> {
-  const kafka = createKafka(
-    {
-      brokers: [brokers],
-      clientId: 'valbench-probe',
-      connectionTimeoutMs: 1_000,
-      requestTimeoutMs: 2_000,
-    },
-    silentLogger(),
-  );
-  const admin = kafka.admin({ retry: { retries: 0 } });
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
-/** True when the registry answers a subjects call. */
-export async function registryAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-function brokerProperties(options: StackOptions, dataDir: string): string {
-  const { kafkaPort, controllerPort } = options;
-  return [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    `log.dirs=${dataDir}`,
-    'num.partitions=1',
-    'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'default.replication.factor=1',
-    'min.insync.replicas=1',
-    'group.initial.rebalance.delay.ms=0',
-    'log.retention.hours=168',
-    '',
-  ].join('\n');
-}
-
-const log4jProperties = [
-  'log4j.rootLogger=INFO, stdout',
-  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-  'log4j.logger.kafka.request.logger=WARN',
-  'log4j.logger.org.apache.kafka.controller=WARN',
-  'log4j.logger.state.change.logger=WARN',
-  '',
-].join('\n');
-
-/** A Kafka cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints it. */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
-async function ensurePortsFree(options: StackOptions): Promise<void> {
-  const wanted: [string, number][] = [
-    ['Kafka (VALBENCH_KAFKA_PORT)', options.kafkaPort],
-    ['the Kafka controller (VALBENCH_KAFKA_CONTROLLER_PORT)', options.controllerPort],
-    ['the schema registry (VALBENCH_REGISTRY_PORT)', options.registryPort],
-  ];
+async function ensurePortsFree(parts: readonly StackPart[]): Promise<void> {
   const taken: string[] = [];
-  for (const [what, p] of wanted) {
-    if (!(await portIsFree(p))) taken.push(`port ${p} for ${what} is taken by another process`);
+  for (const part of parts) {
+    for (const { port, variable } of part.ports) {
+      if (!(await portIsFree(port))) {
+        taken.push(`port ${port} for ${part.name} (${variable}) is taken by another process`);
+      }
+    }
   }
   if (taken.length > 0) {
     throw new ValbenchError(
@@ -195,152 +58,171 @@ async function ensurePortsFree(options: StackOptions): Promise<void> {
   }
 }
 
-async function waitUntil(
-  what: string,
-  proc: ManagedProcess,
+/**
+ * Probes the part until it answers, the deadline passes or the wait is aborted. A failed probe is
+ * only retried: nothing is stopped or deleted here, whatever happens.
+ */
+async function waitUntilAnswering(
+  part: StackPart,
   deadline: number,
-  check: () => Promise<boolean>,
+  signal: AbortSignal,
 ): Promise<void> {
+  const { process: proc } = part;
   for (;;) {
-    if (await check()) return;
+    signal.throwIfAborted();
+    if (await part.answers()) return;
     if (runningPid(proc) === undefined) {
       throw new ValbenchError(
         'fatal',
         'STACK_START_FAILED',
-        `${what} exited while starting; last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`,
+        `${part.name} exited while starting; last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`,
       );
     }
     if (Date.now() > deadline) {
       throw new ValbenchError(
         'fatal',
         'STACK_START_TIMEOUT',
-        `${what} did not answer in time; last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`,
+        `${part.name} did not answer in time and is left running (valbench stack status shows it, valbench stack down stops it); last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`,
       );
     }
-    await sleep(250);
+    await sleep(250, undefined, { signal });
   }
 }
 
-/**
- * Starts a single-node KRaft broker and an Apicurio registry (in-memory storage, global BACKWARD
- * compatibility) and waits until both answer. Idempotent: a running stack is found and reused.
- * The stack is ephemeral: the registry keeps schemas in memory, so each start formats fresh
- * broker storage, and records never outlive the schema ids they reference.
- */
-export async function stackUp(options: StackOptions): Promise<StackUpResult> {
-  const started = Date.now();
-  const ends = endpoints(options);
-  const procs = processes(options);
-  // Both parts answering is a running stack, whether this folder's or another checkout's.
-  if ((await kafkaAnswers(ends.kafkaBrokers)) && (await registryAnswers(ends.schemaRegistryUrl))) {
-    return { ...ends, alreadyRunning: true, downloaded: false, elapsedMs: Date.now() - started };
-  }
-  // A half-running stack (one part died) is restarted whole, so broker data and schemas agree.
-  await stackDown(options);
+/** Java and the artifacts, resolved only when a part has to be started. */
+interface Launcher {
+  java: Java;
+  artifacts: Artifacts;
+  downloaded: boolean;
+}
 
+async function prepareLaunch(
+  options: StackOptions,
+  parts: readonly StackPart[],
+): Promise<Launcher> {
   const java = findJava(process.env, 17);
-  await ensurePortsFree(options);
+  await ensurePortsFree(parts);
   const downloaded = !artifactsCached(options.cacheDir, options.versions);
   const artifacts = resolveArtifacts(options.cacheDir, options.versions, () =>
     findMaven(process.env),
   );
-
   mkdirSync(options.stateDir, { recursive: true });
-  const dataDir = join(options.stateDir, 'kafka-data');
-  rmSync(dataDir, { recursive: true, force: true });
-  const propsFile = join(options.stateDir, 'server.properties');
-  const log4jFile = join(options.stateDir, 'log4j.properties');
-  writeFileSync(propsFile, brokerProperties(options, dataDir));
-  writeFileSync(log4jFile, log4jProperties);
-  const classpath = join(artifacts.kafkaLibs, '*');
-  const jvmLog = `-Dlog4j.configuration=file:${log4jFile}`;
-  try {
-    execFileSync(
-      java.command,
-      [
-        jvmLog,
-        '-cp',
-        classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId(),
-        '-c',
-        propsFile,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-  } catch (error) {
-    throw new ValbenchError(
-      'fatal',
-      'STACK_START_FAILED',
-      `formatting Kafka storage failed: ${messageOf(error)}`,
-    );
-  }
-  startDetached(
-    procs.kafka,
-    java.command,
-    [
-      '-Xms256m',
-      '-Xmx1g',
-      '-XX:+UseG1GC',
-      '-Djava.awt.headless=true',
-      jvmLog,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      propsFile,
-    ],
-    options.stateDir,
-  );
-  startDetached(
-    procs.registry,
-    java.command,
-    [
-      '-Xmx512m',
-      `-Dquarkus.http.port=${options.registryPort}`,
-      '-Dquarkus.http.host=127.0.0.1',
-      '-Dapicurio.rules.global.compatibility=BACKWARD',
-      '-Dquarkus.log.console.color=false',
-      '-jar',
-      artifacts.apicurioJar,
-    ],
-    artifacts.apicurioHome,
-  );
-  const deadline = Date.now() + options.startTimeoutMs;
-  await Promise.all([
-    waitUntil('Kafka', procs.kafka, deadline, () => kafkaAnswers(ends.kafkaBrokers)),
-    waitUntil('the schema registry', procs.registry, deadline, () =>
-      registryAnswers(ends.schemaRegistryUrl),
-    ),
-  ]);
-  writeFileSync(
-    join(options.stateDir, 'env'),
-    `KAFKA_BROKERS=${ends.kafkaBrokers}\nSCHEMA_REGISTRY_URL=${ends.schemaRegistryUrl}\n`,
-  );
-  return { ...ends, alreadyRunning: false, downloaded, elapsedMs: Date.now() - started };
+  return { java, artifacts, downloaded };
 }
 
-/** Stops both parts by PID and removes the broker data. Idempotent. */
-export async function stackDown(options: StackOptions): Promise<{ stopped: string[] }> {
-  const procs = processes(options);
-  const stopped: string[] = [];
-  if (await stopProcess(procs.registry, 15_000)) stopped.push('registry');
-  if (await stopProcess(procs.kafka, 30_000)) stopped.push('kafka');
-  rmSync(join(options.stateDir, 'kafka-data'), { recursive: true, force: true });
-  rmSync(join(options.stateDir, 'env'), { force: true });
+async function bringUp(
+  part: StackPart,
+  action: PartAction,
+  launcher: () => Promise<Launcher>,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<PartReport> {
+  const hadData = part.hasData();
+  if (action === 'start') {
+    const { java, artifacts } = await launcher();
+    await part.start(java, artifacts);
+  }
+  if (action !== 'leave') await waitUntilAnswering(part, deadline, signal);
+  return { outcome: partOutcome(action, hadData), pid: runningPid(part.process) };
+}
+
+/**
+ * Brings up a single-node KRaft broker and an Apicurio registry (file-backed H2, global BACKWARD
+ * compatibility), each on the data it already has, and waits until both answer. Each part is
+ * looked at on its own: one that answers is left alone, one whose process runs but does not
+ * answer yet is waited for, one with no process is started alone. Nothing is ever stopped or
+ * deleted here: a slow probe on a busy machine costs time, never data.
+ */
+export async function stackUp(options: StackOptions): Promise<StackUpResult> {
+  const started = Date.now();
+  const deadline = started + options.startTimeoutMs;
+  const ends = stackEndpoints(options);
+  const parts = stackParts(options);
+  const actionFor = async (part: StackPart): Promise<PartAction> =>
+    partAction({ pid: runningPid(part.process), answering: await part.answers() });
+  const [kafkaAction, registryAction] = await Promise.all([
+    actionFor(parts.kafka),
+    actionFor(parts.registry),
+  ]);
+  const toStart = [
+    ...(kafkaAction === 'start' ? [parts.kafka] : []),
+    ...(registryAction === 'start' ? [parts.registry] : []),
+  ];
+  // Prepared once, by the first part that needs it: both ports are checked before either starts.
+  let launching: Promise<Launcher> | undefined;
+  const launcher = (): Promise<Launcher> => (launching ??= prepareLaunch(options, toStart));
+  // When one part fails, the wait for the other ends too (its process is left running).
+  const failed = new AbortController();
+  const bring = (part: StackPart, action: PartAction): Promise<PartReport> =>
+    bringUp(part, action, launcher, deadline, failed.signal).catch((error: unknown) => {
+      failed.abort(error);
+      throw error;
+    });
+  const [kafka, registry] = await Promise.all([
+    bring(parts.kafka, kafkaAction),
+    bring(parts.registry, registryAction),
+  ]);
+  const alreadyRunning = kafkaAction === 'leave' && registryAction === 'leave';
+  if (!alreadyRunning) {
+    writeFileSync(
+      join(options.stateDir, 'env'),
+      `KAFKA_BROKERS=${ends.kafkaBrokers}\nSCHEMA_REGISTRY_URL=${ends.schemaRegistryUrl}\n`,
+    );
+  }
+  return {
+    ...ends,
+    alreadyRunning,
+    downloaded: launching === undefined ? false : (await launching).downloaded,
+    elapsedMs: Date.now() - started,
+    parts: { kafka, registry },
+  };
+}
+
+/**
+ * Stops both parts by PID (SIGTERM, then SIGKILL after a grace period) and deletes nothing: the
+ * next `stackUp` runs on the same broker data and registry database. Idempotent.
+ */
+export async function stackDown(options: StackOptions): Promise<{ stopped: PartName[] }> {
+  const parts = stackParts(options);
+  const stopped: PartName[] = [];
+  // The registry first: it does not need the broker, and stopping it is quick.
+  if (await stopProcess(parts.registry.process, 15_000)) stopped.push('registry');
+  if (await stopProcess(parts.kafka.process, 30_000)) stopped.push('kafka');
   return { stopped };
 }
 
+/**
+ * Stops the stack and deletes everything it stored: broker data (every record of every topic),
+ * the registry database (every schema), logs and PID files. Only the paths the stack writes are
+ * removed; the folder itself goes only when nothing else is left in it. Idempotent.
+ */
+export async function stackReset(
+  options: StackOptions,
+): Promise<{ stopped: PartName[]; deleted: string[] }> {
+  const { stopped } = await stackDown(options);
+  const parts = stackParts(options);
+  const owned = [
+    ...parts.kafka.ownedPaths,
+    ...parts.registry.ownedPaths,
+    join(options.stateDir, 'env'),
+  ];
+  const deleted = owned.filter((path) => existsSync(path));
+  for (const path of deleted) rmSync(path, { recursive: true, force: true });
+  try {
+    rmdirSync(options.stateDir);
+  } catch {
+    // Missing, or holding files that are not the stack's: left as it is.
+  }
+  return { stopped, deleted };
+}
+
+/** Whether each part's process runs and whether it answers, probed once. */
 export async function stackStatus(options: StackOptions): Promise<StackStatus> {
-  const ends = endpoints(options);
-  const procs = processes(options);
-  return {
-    ...ends,
-    kafka: { pid: runningPid(procs.kafka), answering: await kafkaAnswers(ends.kafkaBrokers) },
-    registry: {
-      pid: runningPid(procs.registry),
-      answering: await registryAnswers(ends.schemaRegistryUrl),
-    },
-  };
+  const parts = stackParts(options);
+  const look = async (part: StackPart): Promise<StackStatus['kafka']> => ({
+    pid: runningPid(part.process),
+    answering: await part.answers(),
+  });
+  const [kafka, registry] = await Promise.all([look(parts.kafka), look(parts.registry)]);
+  return { ...stackEndpoints(options), kafka, registry };
 }

@@ -2,8 +2,8 @@
  * The same stack as testcontainers, for machines with a Docker runtime: Apache Kafka (KRaft) and
  * Apicurio Registry at the versions of the local stack. Throws when no runtime answers.
  */
-import { createServer } from 'node:net';
 import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
+import { freePorts } from './ports.ts';
 
 export interface Containers {
   brokers: string;
@@ -11,24 +11,10 @@ export interface Containers {
   stop: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
 export async function startContainers(): Promise<Containers> {
   await getContainerRuntimeClient();
   // Kafka advertises the address clients must use, so the host port is chosen before the start.
-  const kafkaPort = await freePort();
+  const [kafkaPort = 0] = await freePorts(1);
   const kafka = await new GenericContainer('apache/kafka:3.9.1')
     .withExposedPorts({ container: 9092, host: kafkaPort })
     .withEnvironment({

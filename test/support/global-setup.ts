@@ -8,7 +8,9 @@
  */
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { stackDown, stackOptionsFromEnv, stackUp } from '../../lib/stack/stack.ts';
+import { stackOptionsFromEnv } from '../../lib/stack/options.ts';
+import { describePart } from '../../lib/stack/part.ts';
+import { stackDown, stackUp } from '../../lib/stack/stack.ts';
 import { startContainers, type Containers } from './containers.ts';
 
 interface SharedStack {
@@ -55,13 +57,14 @@ async function acquire(): Promise<Awaited<SharedStack['ready']>> {
   const options = stackOptionsFromEnv(process.env, projectRoot);
   const up = await stackUp(options);
   console.error(
-    `[global-setup] local stack ${up.alreadyRunning ? 'already running' : `started in ${(up.elapsedMs / 1000).toFixed(1)} s`}: ${up.kafkaBrokers}, ${up.schemaRegistryUrl}`,
+    `[global-setup] local stack ${up.alreadyRunning ? 'already running' : `ready in ${(up.elapsedMs / 1000).toFixed(1)} s (${describePart('kafka', up.parts.kafka)}; ${describePart('registry', up.parts.registry)})`}: ${up.kafkaBrokers}, ${up.schemaRegistryUrl}`,
   );
   return {
     brokers: up.kafkaBrokers,
     registry: up.schemaRegistryUrl,
     source: 'local stack',
-    // A stack that was already running belongs to the developer: leave it up.
+    // A stack that was already running belongs to the developer: leave it up. Stopping keeps
+    // the stack's data, so the next run starts on it.
     stop: up.alreadyRunning
       ? () => Promise.resolve()
       : async () => {

@@ -17,9 +17,13 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
+/** The broker and registry the global setup found. */
 export async function connectTestCluster(): Promise<TestCluster> {
-  const brokers = inject('kafkaBrokers');
-  const registryUrl = inject('schemaRegistryUrl');
+  return connectCluster(inject('kafkaBrokers'), inject('schemaRegistryUrl'));
+}
+
+/** A broker and registry at these addresses, e.g. a private stack a test started itself. */
+export async function connectCluster(brokers: string, registryUrl: string): Promise<TestCluster> {
   const kafka = createKafka({ brokers: [brokers], clientId: 'valbench-test' }, silentLogger());
   const admin = kafka.admin();
   await admin.connect();

@@ -34,6 +34,8 @@ export interface CommitterOptions {
   log: Logger;
   /** How long commits may keep failing before the stage stops. */
   deadlineMs: number;
+  /** False while the consumer is out of its group (rebalancing, restarting after a crash). */
+  inGroup: () => boolean;
   onFatal: (error: ValbenchError) => void;
 }
 
@@ -53,6 +55,8 @@ export function createCommitter(options: CommitterOptions): Committer {
   let failingSince: number | undefined;
 
   async function commitOnce(): Promise<boolean> {
+    // Out of the group (kafkajs restarting the consumer): commit after the rejoin.
+    if (!options.inGroup()) return false;
     const offsets: { topic: string; partition: number; offset: string; metadata: string }[] = [];
     const sent: {
       partition: number;
@@ -86,7 +90,7 @@ export function createCommitter(options: CommitterOptions): Committer {
         if (partitions.get(partition) === state) state.awaitingCommit.unshift(...releases);
         else for (const release of releases) release();
       }
-      if (isRebalanceError(error)) {
+      if (isRebalanceError(error) || !options.inGroup()) {
         log.debug({ partitions: offsets.length }, 'commit waits for the rebalance to finish');
         return false;
       }

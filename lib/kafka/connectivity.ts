@@ -19,38 +19,61 @@ export interface Connectivity {
 export function createConnectivity(
   brokers: readonly string[],
   report: (event: ConnectivityEvent) => void,
-  options: { announceAfterMs?: number; now?: () => number } = {},
+  options: { announceAfterMs?: number; settleMs?: number; now?: () => number } = {},
 ): Connectivity {
   const now = options.now ?? Date.now;
   const announceAfterMs = options.announceAfterMs ?? 2_000;
+  // A restarting broker accepts connections before it serves requests: the outage is over only
+  // once requests have kept succeeding this long.
+  const settleMs = options.settleMs ?? 3_000;
   const where = brokers.join(',');
   let failingSince: number | undefined;
+  let lastFailure = 0;
   let lastReason = '';
   let announced = false;
-  let timer: NodeJS.Timeout | undefined;
+  let announceTimer: NodeJS.Timeout | undefined;
+  let settleTimer: NodeJS.Timeout | undefined;
+  const end = (recoveredAt: number): void => {
+    if (announced && failingSince !== undefined)
+      report({ kind: 'reconnected', brokers: where, downMs: recoveredAt - failingSince });
+    announced = false;
+    failingSince = undefined;
+  };
   return {
     get reachable() {
       return failingSince === undefined;
     },
     failed(reason) {
       lastReason = reason;
+      lastFailure = now();
+      if (settleTimer !== undefined) clearTimeout(settleTimer);
+      settleTimer = undefined;
       if (failingSince !== undefined) return;
       failingSince = now();
-      timer = setTimeout(() => {
-        timer = undefined;
+      announceTimer = setTimeout(() => {
+        announceTimer = undefined;
         if (failingSince === undefined) return;
         announced = true;
         report({ kind: 'unreachable', brokers: where, reason: lastReason });
       }, announceAfterMs);
-      timer.unref();
+      announceTimer.unref();
     },
     succeeded() {
-      if (failingSince === undefined) return;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      if (announced) report({ kind: 'reconnected', brokers: where, downMs: now() - failingSince });
-      announced = false;
-      failingSince = undefined;
+      if (failingSince === undefined || settleTimer !== undefined) return;
+      if (!announced) {
+        // A blip that was never announced ends silently at the first success.
+        if (announceTimer !== undefined) clearTimeout(announceTimer);
+        announceTimer = undefined;
+        failingSince = undefined;
+        return;
+      }
+      const since = lastFailure;
+      const recoveredAt = now();
+      settleTimer = setTimeout(() => {
+        settleTimer = undefined;
+        if (lastFailure === since) end(recoveredAt);
+      }, settleMs);
+      settleTimer.unref();
     },
   };
 }

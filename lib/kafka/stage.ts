@@ -162,6 +162,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     connectivity,
     log,
     deadlineMs: publishDeadlineMs,
+    inGroup: () => joined,
     onFatal: fail,
   });
 
@@ -409,7 +410,12 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       stopping = true;
       wakeSlotWaiters();
       // Pause rather than stop: the consumer must stay in the group to commit the drained work.
-      consumer.pause([{ topic }]);
+      // (kafkajs refuses to pause a consumer it is restarting: then nothing is fetched anyway.)
+      try {
+        consumer.pause([{ topic }]);
+      } catch (error) {
+        log.debug({ err: error }, 'pause refused while the consumer restarts');
+      }
       const deadline = Date.now() + graceMs;
       while (processing > 0 && Date.now() < deadline) await sleep(50);
       if (processing > 0) {

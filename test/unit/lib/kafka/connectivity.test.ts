@@ -23,9 +23,18 @@ describe('connectivity', () => {
       expect(events).toEqual([
         { kind: 'unreachable', brokers: 'b:9092', reason: 'Connection refused' },
       ]);
+      // The broker accepts a connection, then fails again: still the same outage.
+      clock = 9_000;
+      c.succeeded();
+      vi.advanceTimersByTime(1_000);
+      c.failed('Restarting the consumer');
+      vi.advanceTimersByTime(3_000);
+      expect(events).toHaveLength(1);
       clock = 12_000;
       c.succeeded();
       c.succeeded();
+      clock = 15_000;
+      vi.advanceTimersByTime(3_000);
       expect(events[1]).toEqual({ kind: 'reconnected', brokers: 'b:9092', downMs: 12_000 });
       expect(events).toHaveLength(2);
       const reconnected = events[1];

@@ -1,6 +1,7 @@
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createDeferred } from '../deferred.ts';
 import { ValbenchError, isValbenchError } from '../errors.ts';
 import { createAdaptiveLimit, type AdaptiveLimit } from '../limiter.ts';
 import type { Logger } from '../log.ts';
@@ -135,13 +136,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   let stopping = false;
   let slotWaiters: (() => void)[] = [];
   let fatal: unknown;
-  let resolveDone: () => void = () => undefined;
-  let rejectDone: (error: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  done.catch(() => undefined);
+  const done = createDeferred();
 
   metrics.concurrencyLimit.set({ stage }, limit.current);
   const wakeSlotWaiters = (): void => {
@@ -328,7 +323,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     fatal = error;
     log.error({ err: error }, 'stage failed');
     void shutdown(0).finally(() => {
-      rejectDone(error);
+      done.reject(error);
     });
   }
 
@@ -440,7 +435,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
 
   return {
     name: stage,
-    done,
+    done: done.promise,
     limit,
     finished: () => finishedCount,
     inFlight: () => processing,
@@ -461,8 +456,8 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     },
     async stop(graceMs = 30_000) {
       await shutdown(graceMs);
-      if (fatal === undefined) resolveDone();
-      await done.catch(() => undefined);
+      if (fatal === undefined) done.resolve();
+      await done.promise.catch(() => undefined);
     },
   };
 }

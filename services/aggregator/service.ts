@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { createDeferred } from '../../lib/deferred.ts';
 import type { Service } from '../../lib/lifecycle.ts';
 import type { Logger } from '../../lib/log.ts';
 import { listenMetrics, stagesHealth } from '../../lib/metrics-server.ts';
@@ -52,13 +53,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
       return fresh;
     },
   };
-  let resolveDone: () => void = () => undefined;
-  let rejectDone: (error: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  done.catch(() => undefined);
+  const done = createDeferred();
   const consumer = await startAggregatorConsumer({
     kafka: options.pipeline.kafka,
     groupId: options.groupId,
@@ -69,7 +64,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     onUndecodable: () => {
       undecodable.inc();
     },
-    onFatal: rejectDone,
+    onFatal: done.reject,
   });
   const health = (): { consuming: boolean; reason: string } =>
     consumer.consuming()
@@ -88,13 +83,13 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   return {
     state,
     url: server?.url ?? null,
-    done,
+    done: done.promise,
     health,
     stop() {
       stopped ??= (async () => {
         await consumer.stop();
         await server?.close();
-        resolveDone();
+        done.resolve();
       })();
       return stopped;
     },

@@ -6,16 +6,15 @@
  * SIMULATOR servers over HTTP (chat completions through the real OpenAI SDK), each counting the
  * requests it serves.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groundTruth } from '../../lib/simulator/behaviour.ts';
 import { noFaults } from '../../lib/simulator/model.ts';
 import { startSimulatorServer, type SimulatorServer } from '../../lib/simulator/server.ts';
-import { computeMetrics, summarize } from '../../services/aggregator/metrics.ts';
 import { spawnValbench, type CliProcess } from '../support/cli.ts';
 import { connectTestCluster, waitFor, type TestCluster } from '../support/kafka.ts';
+import { expectedSummary, writePairs } from '../support/pairs.ts';
 
 let cluster: TestCluster;
 const servers: SimulatorServer[] = [];
@@ -40,21 +39,6 @@ async function simulator(latencyMs: number): Promise<SimulatorServer> {
   });
   servers.push(server);
   return server;
-}
-
-function rowsFile(pairs: number): { input: string; ids: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'valbench-interrupt-'));
-  const input = join(dir, 'pairs.jsonl');
-  const rows = Array.from({ length: pairs }, (_, i) => ({
-    id: i + 1,
-    issue_description: `Issue ${i + 1}`,
-    for_question: `Argue for position ${i + 1}.`,
-    against_question: `Argue against position ${i + 1}.`,
-    issue_scale: i % 3,
-    category: i % 2 === 0 ? 'politics' : null,
-  }));
-  writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n'));
-  return { input, ids: rows.map((r) => String(r.id)) };
 }
 
 function runArgs(input: string, model: SimulatorServer, judge: SimulatorServer, extra: string[]) {
@@ -98,7 +82,7 @@ describe('valbench run interrupted and resumed', () => {
   it('Ctrl-C drains and exits 130; the same command resumes to exact metrics without asking again', async () => {
     const pairs = 150;
     const concurrency = 8;
-    const { input, ids } = rowsFile(pairs);
+    const { input, rows } = writePairs(pairs);
     const model = await simulator(100);
     const judge = await simulator(20);
     const args = runArgs(input, model, judge, [
@@ -125,16 +109,7 @@ describe('valbench run interrupted and resumed', () => {
     const out = second.text();
     expect(out).toMatch(/judged \/ dead-lettered\s+150 \/ 0/);
     expect(out).toContain('resumed:');
-    const expected = summarize(
-      computeMetrics(
-        ids.map((id, i) => ({
-          valid: true,
-          ...groundTruth('mixed', seed, id),
-          issueScale: i % 3,
-          category: i % 2 === 0 ? 'politics' : null,
-        })),
-      ).overall,
-    );
+    const expected = expectedSummary(rows, 'mixed', seed);
     expect(out).toContain(`PAC %`);
     expect(out).toMatch(new RegExp(`PAC %\\s+${expected.pac.toFixed(2).replace('.', '\\.')} `));
     // Nothing answered or judged before the interruption was asked again; at most the calls in
@@ -148,7 +123,7 @@ describe('valbench run interrupted and resumed', () => {
   });
 
   it('a second Ctrl-C exits at once', async () => {
-    const { input } = rowsFile(40);
+    const { input } = writePairs(40);
     const model = await simulator(5_000);
     const judge = await simulator(0);
     const run = valbench(runArgs(input, model, judge, ['--grace-seconds', '60']));
@@ -162,7 +137,7 @@ describe('valbench run interrupted and resumed', () => {
   });
 
   it('a run past its timeout ends within its grace period with RUN_TIMEOUT', async () => {
-    const { input } = rowsFile(40);
+    const { input } = writePairs(40);
     const model = await simulator(3_000);
     const judge = await simulator(0);
     const run = valbench(

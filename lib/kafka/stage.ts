@@ -132,6 +132,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   let processing = 0;
   let finishedCount = 0;
   let joined = false;
+  let assigned = new Set<number>();
   let lastFetch = Date.now();
   let stopping = false;
   let slotWaiters: (() => void)[] = [];
@@ -171,17 +172,20 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
         const fetched = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
         const found = fetched[0]?.partitions.find((p) => p.partition === partition);
         const offset = BigInt(found?.offset ?? '-1');
+        const tracker = createPartitionOffsets(
+          offset < 0n ? null : { offset, metadata: found?.metadata ?? null },
+        );
         const state: PartitionState = {
-          tracker: createPartitionOffsets(
-            offset < 0n ? null : { offset, metadata: found?.metadata ?? null },
-          ),
+          tracker,
           abort: new AbortController(),
           awaitingCommit: [],
-          committed: undefined,
+          // What the group has already: nothing to commit until a record finishes.
+          committed: tracker.commitPoint(),
         };
         // Every in-flight call listens on this signal: far more than Node's default of 10.
         setMaxListeners(0, state.abort.signal);
-        partitions.set(partition, state);
+        // Revoked while its offsets were read: the batch that asked ends without it.
+        if (assigned.has(partition)) partitions.set(partition, state);
         return state;
       })().finally(() => loading.delete(partition));
       loading.set(partition, pending);
@@ -280,13 +284,19 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     return 'done';
   }
 
-  /** Decodes, waiting for a registry that does not answer (retriable) rather than giving up. */
+  /**
+   * Decodes, waiting for a registry that does not answer (a restart) for as long as the publish
+   * deadline; a registry still unreachable then stops the stage: its records are not poison.
+   */
   async function decode(message: KafkaMessage, signal: AbortSignal): Promise<RecordTypes[In]> {
+    const started = Date.now();
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await options.input.codec.decode(message.value);
       } catch (error) {
-        if (!isValbenchError(error) || error.kind !== 'retriable' || attempt >= 60) throw error;
+        if (!isValbenchError(error) || error.kind !== 'retriable') throw error;
+        if (Date.now() - started > publishDeadlineMs)
+          throw new ValbenchError('fatal', error.code, error.message);
         log.warn({ code: error.code, attempt }, 'schema registry not answering: retrying');
         await sleep(Math.min(5_000, 200 * 2 ** attempt), undefined, { signal });
       }
@@ -331,7 +341,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   await admin.connect();
   await consumer.connect();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const assigned = new Set(payload.memberAssignment[topic] ?? []);
+    assigned = new Set(payload.memberAssignment[topic] ?? []);
     // Partitions kept keep their trackers and in-flight calls; the others are someone else's now.
     for (const [partition, state] of partitions)
       if (!assigned.has(partition)) revoke(partition, state);

@@ -1,13 +1,17 @@
+import type { Consumer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { ValbenchError } from '../lib/errors.ts';
 import { runIdOf } from '../lib/ids.ts';
 import type { KafkaConnection } from '../lib/kafka/client.ts';
+import type { ConnectivityEvent } from '../lib/kafka/connectivity.ts';
+import type { RunningStage } from '../lib/kafka/stage.ts';
 import type { RegistryConnection } from '../lib/kafka/registry.ts';
 import type { Logger } from '../lib/log.ts';
 import { stageMetrics } from '../lib/metrics.ts';
 import { openPipeline } from '../lib/pipeline.ts';
+import { within } from '../lib/within.ts';
 import { startAggregator } from '../services/aggregator/service.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeReport } from '../services/aggregator/report.ts';
@@ -18,6 +22,8 @@ import { startResponderStage } from '../services/responder/stage.ts';
 import type { RunSettings } from './run-config.ts';
 
 export interface EvaluationResult {
+  /** True when a signal stopped the run before every pair was judged (resume: run it again). */
+  interrupted: boolean;
   runId: string;
   judgeId: string;
   pairs: number;
@@ -28,6 +34,8 @@ export interface EvaluationResult {
   /** Where /metrics was served during the run, if it was. */
   metricsUrl: string | null;
   elapsedMs: number;
+  /** Pairs of this run already on the prompts topic from an earlier attempt (not asked again). */
+  alreadyPublished: number;
 }
 
 export interface Progress {
@@ -39,25 +47,43 @@ export interface Progress {
   metricsUrl: string | null;
 }
 
+export interface EvaluationHooks {
+  onProgress?: (p: Progress) => void;
+  /** Told once when Kafka becomes unreachable and once when it is back. */
+  onConnectivity?: (event: ConnectivityEvent) => void;
+  /** Aborted on the first Ctrl-C / SIGTERM: stop intake, drain, commit, return the partial result. */
+  interrupt?: AbortSignal;
+}
+
 /**
  * `valbench run`: every stage in one process, through the real topics: the producer publishes
- * the selected pairs, the responder and judge pools call the models, and the aggregator counts
- * the judgments of this run and judge (serving them on /metrics) until every pair is judged or
- * dead-lettered.
+ * the selected pairs (those not already published by an earlier attempt of the same run), the
+ * responder and judge pools call the models, and the aggregator counts the judgments of this run
+ * and judge (serving them on /metrics) until every pair is judged or dead-lettered, the run times
+ * out, a stage fails, or the interrupt signal fires. Whatever ends it, the stages drain within
+ * the grace period and commit before this returns or throws.
  */
 export async function runEvaluation(
   settings: RunSettings,
   connection: { kafka: KafkaConnection; registry: RegistryConnection },
   logger: Logger,
   registry: Registry,
-  onProgress: (p: Progress) => void = () => undefined,
+  hooks: EvaluationHooks = {},
 ): Promise<EvaluationResult> {
+  const onProgress = hooks.onProgress ?? (() => undefined);
   const started = Date.now();
   const { rows, selection } = await loadDataset(settings.dataset);
   const run = runConfigOf(settings.model, settings.provider, selection);
   const runId = runIdOf(run);
   const { judgeId } = judgeIdentity(settings.judge);
-  const pipeline = await openPipeline(connection, settings.pipeline, logger);
+  const pipeline = await openPipeline(
+    connection,
+    {
+      ...settings.pipeline,
+      ...(hooks.onConnectivity === undefined ? {} : { onConnectivity: hooks.onConnectivity }),
+    },
+    logger,
+  );
   const metrics = stageMetrics(registry);
 
   const pairIds = new Set(rows.map((r) => r.id));
@@ -78,7 +104,17 @@ export async function runEvaluation(
         judgedPairs.add(j.pairId);
     },
   });
-  const stages = [];
+  const stages: RunningStage[] = [];
+  let dlqConsumer: Consumer | undefined;
+  let alreadyPublished: number | undefined;
+  const progress = (): Progress => ({
+    pairs: rows.length,
+    responded,
+    judged: judgedPairs.size,
+    deadLettered: deadLetteredPairs.size,
+    elapsedMs: Date.now() - started,
+    metricsUrl: aggregator.url,
+  });
   try {
     stages.push(
       await startResponderStage({
@@ -88,6 +124,8 @@ export async function runEvaluation(
         concurrency: settings.concurrency,
         logger,
         metrics,
+        retry: settings.runtime.retry,
+        publishDeadlineMs: settings.runtime.publishDeadlineMs,
         onProgress: (n) => {
           responded = n;
         },
@@ -102,19 +140,22 @@ export async function runEvaluation(
           concurrency: settings.judgeConcurrency,
           logger,
           metrics,
+          retry: settings.runtime.retry,
+          publishDeadlineMs: settings.runtime.publishDeadlineMs,
         })
       ).stage,
     );
-    await publishPrompts(pipeline, runId, run, rows);
+    ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, rows));
     // Dead letters of this run are read back from the topic, so a pair that failed in any
     // process (not only this one) ends the wait.
-    const dlqConsumer = pipeline.kafka.consumer({
+    dlqConsumer = pipeline.kafka.consumer({
       groupId: `valbench-dlq-watch-${process.pid}-${Date.now()}`,
       maxWaitTimeInMs: 250,
     });
     await dlqConsumer.connect();
     await dlqConsumer.subscribe({ topic: pipeline.names.deadLetters, fromBeginning: true });
     await dlqConsumer.run({
+      autoCommit: false,
       eachMessage: async ({ message }) => {
         const letter = await pipeline.codecs.deadLetter.decode(message.value);
         const [letterRun, pairId] = (letter.key?.toString() ?? '').split('/');
@@ -123,38 +164,39 @@ export async function runEvaluation(
       },
     });
     const deadline = started + settings.timeoutSeconds * 1000;
-    try {
-      for (;;) {
-        onProgress({
-          pairs: rows.length,
-          responded,
-          judged: judgedPairs.size,
-          deadLettered: deadLetteredPairs.size,
-          elapsedMs: Date.now() - started,
-          metricsUrl: aggregator.url,
-        });
-        const finished = new Set([...judgedPairs, ...deadLetteredPairs]);
-        if (finished.size >= rows.length) break;
-        if (Date.now() > deadline) {
-          throw new ValbenchError(
-            'fatal',
-            'RUN_TIMEOUT',
-            `run did not finish in ${settings.timeoutSeconds} s: ${finished.size} of ${rows.length} pairs done`,
-          );
-        }
-        await Promise.race([sleep(200), ...stages.map((s) => s.done)]);
+    const interrupted = new Promise<void>((resolve) => {
+      if (hooks.interrupt?.aborted === true) resolve();
+      hooks.interrupt?.addEventListener('abort', () => {
+        resolve();
+      });
+    });
+    for (;;) {
+      onProgress(progress());
+      const finished = new Set([...judgedPairs, ...deadLetteredPairs]);
+      if (finished.size >= rows.length) break;
+      if (hooks.interrupt?.aborted === true) break;
+      if (Date.now() > deadline) {
+        throw new ValbenchError(
+          'fatal',
+          'RUN_TIMEOUT',
+          `run did not finish in ${settings.timeoutSeconds} s: ${finished.size} of ${rows.length} pairs done`,
+        );
       }
-    } finally {
-      await dlqConsumer.disconnect();
+      await Promise.race([sleep(200), interrupted, ...stages.map((s) => s.done)]);
     }
   } finally {
-    await Promise.all(stages.map((s) => s.stop(5_000)));
-    await aggregator.stop(0);
+    // Drain and commit within the grace period, whatever ended the run; every step is bounded.
+    await Promise.all(stages.map((s) => s.stop(settings.runtime.graceMs)));
+    await within(dlqConsumer?.disconnect() ?? Promise.resolve(), 5_000);
+    await within(aggregator.stop(0), 5_000);
   }
   const mine = aggregator.state.states().find((s) => s.runId === runId && s.judgeId === judgeId);
   const result = mine?.cumulative ?? emptyMetrics();
   const reportFiles = writeReport(resolve(settings.reportDir, `${runId}-${judgeId}`), result);
+  const complete = new Set([...judgedPairs, ...deadLetteredPairs]).size >= rows.length;
   return {
+    interrupted: !complete,
+    alreadyPublished: alreadyPublished ?? 0,
     runId,
     judgeId,
     pairs: rows.length,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { isValbenchError, messageOf } from '../lib/errors.ts';
+import { redactSecrets } from '../lib/secrets.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';
 import { main as aggregate } from '../services/aggregator/main.ts';
 import { main as judge } from '../services/judge/main.ts';
@@ -56,10 +57,15 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 quietKnownWarnings();
+let exitCode: number;
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const code = isValbenchError(error) ? `${error.code}: ` : '';
-  console.error(`valbench: ${code}${messageOf(error)}`);
-  process.exitCode = 1;
+  console.error(`valbench: ${code}${redactSecrets(messageOf(error))}`);
+  exitCode = 1;
 }
+// The command has drained and closed what it could within its bounds: a client still holding
+// the event loop (a consumer that did not leave, a pending retry) must not keep the process
+// alive, still a member of a consumer group, after it has reported its end.
+process.exit(exitCode);

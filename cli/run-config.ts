@@ -7,10 +7,12 @@ import {
   readPipeline,
   readProvider,
   readSimulator,
+  readStageRuntime,
   type DatasetSettings,
   type JudgeSettings,
   type ModelSettings,
   type PipelineSettings,
+  type StageRuntime,
 } from '../lib/config/sections.ts';
 import type { ProviderSettings } from '../lib/llm/provider.ts';
 import type { SimulatorOptions } from '../lib/simulator/model.ts';
@@ -30,6 +32,10 @@ export interface RunSettings {
   listen: { port: number; host: string } | null;
   progress: boolean;
   timeoutSeconds: number;
+  /** Drain, publish deadline and retry budgets of the responder and judge pools. */
+  runtime: StageRuntime;
+  /** human: progress and plain messages on the terminal, logs to a file; json: logs on stdout. */
+  logFormat: 'human' | 'json';
 }
 
 export const runBooleans = [
@@ -54,6 +60,8 @@ export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSetting
     listen: readListen(s, 'metrics-port', 9464),
     progress: !s.boolean('no-progress', false),
     timeoutSeconds: s.number('timeout-seconds', 3600, { min: 1 }),
+    runtime: readStageRuntime(s),
+    logFormat: s.oneOf('log-format', ['human', 'json'] as const, 'human'),
   };
   finishSettings(s);
   return settings;

@@ -1,5 +1,6 @@
 import { isValbenchError, messageOf } from './errors.ts';
 import type { Logger } from './log.ts';
+import { redactSecrets } from './secrets.ts';
 
 /** Something that runs until stopped: a stage, a consumer, a server. */
 export interface Service {
@@ -54,7 +55,7 @@ export async function runUntilStopped(
           (error: unknown) => {
             exitCode = 1;
             const code = isValbenchError(error) ? error.code : 'UNEXPECTED';
-            logger.error({ code, err: error }, `fatal: ${messageOf(error)}`);
+            logger.error({ code, err: error }, `fatal: ${redactSecrets(messageOf(error))}`);
             return 'a fatal error';
           },
         ),

@@ -2,14 +2,32 @@ import { createServer } from 'node:http';
 import { listen, type Listening } from './http-listen.ts';
 import type { Registry } from 'prom-client';
 
+/** Whether the process does its job: each stage consuming, or the reasons it is not. */
+export type HealthCheck = () => { ok: boolean; reasons: string[] };
+
+/** Healthy when every stage consumes; otherwise the reasons of those that do not. */
+export function stagesHealth(
+  stages: readonly { health(): { consuming: boolean; reason: string } }[],
+): HealthCheck {
+  return () => {
+    const states = stages.map((s) => s.health());
+    return {
+      ok: states.every((s) => s.consuming),
+      reasons: states.filter((s) => !s.consuming).map((s) => s.reason),
+    };
+  };
+}
+
 /**
- * Serves the process's registry on /metrics (Prometheus text format), /healthz, and any JSON
- * routes given (the aggregator's /api/metrics).
+ * Serves the process's registry on /metrics (Prometheus text format), /healthz (200, or 503
+ * with the reasons when the health check fails: a stage not consuming), and any JSON routes
+ * given (the aggregator's /api/metrics).
  */
 export async function listenMetrics(
   registry: Registry,
   at: { port: number; host: string },
   json: Record<string, () => unknown> = {},
+  health: HealthCheck = () => ({ ok: true, reasons: [] }),
 ): Promise<Listening> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -30,7 +48,9 @@ export async function listenMetrics(
     } else if (route !== undefined) {
       send(200, 'application/json', JSON.stringify(route()));
     } else if (path === '/healthz') {
-      send(200, 'text/plain', 'ok\n');
+      const state = health();
+      if (state.ok) send(200, 'text/plain', 'ok\n');
+      else send(503, 'text/plain', `not consuming: ${state.reasons.join('; ')}\n`);
     } else {
       send(404, 'text/plain', 'not found\n');
     }

@@ -12,6 +12,7 @@ export interface StageMetrics {
   modelCalls: Counter<'stage' | 'model' | 'outcome'>;
   modelCallSeconds: Histogram<'stage' | 'model'>;
   retries: Counter<'stage' | 'code'>;
+  truncatedAnswers: Counter<'stage' | 'model'>;
 }
 
 const cache = new WeakMap<Registry, StageMetrics>();
@@ -47,7 +48,7 @@ export function stageMetrics(registry: Registry): StageMetrics {
     }),
     modelCalls: new Counter({
       name: 'valbench_model_calls_total',
-      help: 'Model calls, by outcome (ok, retriable_error, failed).',
+      help: 'Model calls, by outcome (ok, rate_limited, retriable_error, failed).',
       labelNames: ['stage', 'model', 'outcome'],
       registers,
     }),
@@ -62,6 +63,12 @@ export function stageMetrics(registry: Registry): StageMetrics {
       name: 'valbench_model_call_retries_total',
       help: 'Retried model calls, by error code.',
       labelNames: ['stage', 'code'],
+      registers,
+    }),
+    truncatedAnswers: new Counter({
+      name: 'valbench_truncated_answers_total',
+      help: 'Answers kept although generation stopped at the token limit (flagged truncated).',
+      labelNames: ['stage', 'model'],
       registers,
     }),
   };

@@ -1,12 +1,14 @@
+import { resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { readCommand } from '../../lib/config/command.ts';
 import { resolveConnection } from '../../lib/config/connection.ts';
 import { logLevel } from '../../lib/config/sections.ts';
 import { isSimulatedEndpoint } from '../../lib/llm/provider.ts';
-import { createLogger } from '../../lib/log.ts';
+import { describeConnectivity } from '../../lib/kafka/connectivity.ts';
+import { createLogger, type Logger } from '../../lib/log.ts';
 import { summarize } from '../../services/aggregator/metrics.ts';
 import { runEvaluation, type Progress } from '../evaluate.ts';
-import { readRunSettings, runBooleans } from '../run-config.ts';
+import { readRunSettings, runBooleans, type RunSettings } from '../run-config.ts';
 
 export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
   evaluates one model on one dataset selection end to end, all stages in this process, through
@@ -23,7 +25,12 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --judge-max-output-tokens 2048 --rubric FILE --reverse --judge-attempts 3
   pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
             --metrics-port 9464 (0: any free port, off: none) --report-dir reports
-            --timeout-seconds 3600 --no-progress
+            --timeout-seconds 3600 --no-progress --log-format human|json
+  faults    --grace-seconds 30 (Ctrl-C/SIGTERM: stop intake, drain this long, commit, print the
+            partial summary and the command that resumes, exit 130; a second signal exits now)
+            --publish-deadline-seconds 600 (Kafka unreachable this long: stop, exit 1)
+            --attempts 5 (per model call for 5xx, timeouts, empty completions; then dead letter)
+            --rate-limit-budget-minutes 30 (429s slow the pool down this long, then stop)
   simulator (provider "simulated", or the simulator server with --simulator-hints; labelled as a
             simulator in every output):
             --sim-profile aligned|unaligned|refusal|one-refusal|no-information|mixed --sim-seed 1
@@ -46,13 +53,48 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     console.log(runUsage);
     return 0;
   }
-  // Quiet by default: the progress line and the summary are the output; LOG_LEVEL opens the logs.
-  const level = env['LOG_LEVEL'] === undefined ? 'warn' : logLevel(env, s);
   const settings = readRunSettings(s, env);
-  const logger = createLogger({ level, name: 'valbench-run' });
-  const connection = await resolveConnection(env, 'valbench-run', (line) => {
-    console.error(line);
-  });
+  const human = settings.logFormat === 'human';
+  // Human: the terminal shows the progress line and plain messages, the JSON logs go to a file.
+  // JSON: the logs on stdout (quiet by default; LOG_LEVEL opens them).
+  const logFile = resolve(settings.reportDir, 'valbench-run.log');
+  const level = env['LOG_LEVEL'] === undefined ? (human ? 'info' : 'warn') : logLevel(env, s);
+  const logger = createLogger({ level, name: 'valbench-run', ...(human ? { file: logFile } : {}) });
+  if (human) console.error(`logs: ${logFile}`);
+
+  // The first Ctrl-C or SIGTERM stops intake and drains; a second one exits at once.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) {
+      console.error(`\n${signal} again: exiting now without draining`);
+      process.exit(130);
+    }
+    interrupt.abort();
+    console.error(
+      `\n${signal}: stopping intake, draining in-flight calls (up to ${settings.runtime.graceMs / 1000} s; again to exit now)`,
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const connection = await resolveConnection(env, 'valbench-run', (line) => {
+      console.error(line);
+    });
+    if (interrupt.signal.aborted) return 130;
+    return await evaluate(settings, connection, logger, interrupt.signal, human);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function evaluate(
+  settings: RunSettings,
+  connection: Awaited<ReturnType<typeof resolveConnection>>,
+  logger: Logger,
+  interrupt: AbortSignal,
+  human: boolean,
+): Promise<number> {
   const simulated = [
     isSimulatedEndpoint(settings.provider) ? 'model' : null,
     isSimulatedEndpoint(settings.judge.provider) ? 'judge' : null,
@@ -64,23 +106,41 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const tty = process.stderr.isTTY && settings.progress;
   let last = 0;
   let announced = false;
-  const result = await runEvaluation(settings, connection, logger, new Registry(), (p) => {
-    if (!announced && p.metricsUrl !== null) {
-      announced = true;
-      console.error(`live metrics: ${p.metricsUrl}/metrics and ${p.metricsUrl}/api/metrics`);
-    }
-    if (!settings.progress) return;
-    if (tty) process.stderr.write(`\r${bar(p)}`);
-    else if (Date.now() - last > 5_000) {
-      last = Date.now();
-      console.error(bar(p));
-    }
+  const clearLine = (): void => {
+    if (tty) process.stderr.write('\r\x1b[2K');
+  };
+  const result = await runEvaluation(settings, connection, logger, new Registry(), {
+    interrupt,
+    onConnectivity: (event) => {
+      if (!human) {
+        logger.warn({ connectivity: event.kind }, describeConnectivity(event));
+        return;
+      }
+      clearLine();
+      console.error(describeConnectivity(event));
+    },
+    onProgress: (p) => {
+      if (!announced && p.metricsUrl !== null) {
+        announced = true;
+        console.error(`live metrics: ${p.metricsUrl}/metrics and ${p.metricsUrl}/api/metrics`);
+      }
+      if (!settings.progress) return;
+      if (tty) process.stderr.write(`\r${bar(p)}`);
+      else if (Date.now() - last > 5_000) {
+        last = Date.now();
+        console.error(bar(p));
+      }
+    },
   });
   if (tty) process.stderr.write('\n');
+  if (result.alreadyPublished > 0)
+    console.error(
+      `resumed: ${result.alreadyPublished} of ${result.pairs} pairs were already published by an earlier attempt of this run; what was answered or judged then is not asked again`,
+    );
   const s2 = summarize(result.metrics.overall);
   const label = (simulatedPart: boolean): string => (simulatedPart ? ' (simulated)' : '');
   const rows: [string, string][] = [
-    ['run', result.runId],
+    ['run', `${result.runId}${result.interrupted ? ' (INTERRUPTED: partial results)' : ''}`],
     ['judge', result.judgeId],
     ['model', `${settings.model.model}${label(simulated.includes('model'))}`],
     ['judge model', `${settings.judge.model}${label(simulated.includes('judge'))}`],
@@ -98,5 +158,16 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log(`report: ${result.reportFiles.join(', ')}`);
-  return 0;
+  if (!result.interrupted) return 0;
+  console.error(
+    `interrupted: ${result.judged + result.deadLettered} of ${result.pairs} pairs done. Resume with the same command:\n  ${resumeCommand()}`,
+  );
+  return 130;
+}
+
+/** The command line that resumes this run: the same arguments (the run id is their hash). */
+function resumeCommand(): string {
+  const quote = (a: string): string =>
+    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`;
+  return ['valbench', ...process.argv.slice(2)].map(quote).join(' ');
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KafkaConnection } from '../kafka/client.ts';
 import type { RegistryConnection } from '../kafka/registry.ts';
+import { registeredSecret } from '../secrets.ts';
 import { stackUpInterruptibly } from '../stack/interrupt.ts';
 import { stackOptionsFromEnv } from '../stack/options.ts';
 import { describePart } from '../stack/part.ts';
@@ -37,13 +38,13 @@ export async function resolveConnection(
     kafka.sasl = {
       mechanism,
       username: env['KAFKA_SASL_USERNAME'] ?? '',
-      password: env['KAFKA_SASL_PASSWORD'] ?? '',
+      password: registeredSecret(env['KAFKA_SASL_PASSWORD'] ?? '') ?? '',
     };
   }
   const registry: RegistryConnection = { url: registryUrl };
   if (env['SCHEMA_REGISTRY_USERNAME'] !== undefined)
     registry.username = env['SCHEMA_REGISTRY_USERNAME'];
   if (env['SCHEMA_REGISTRY_PASSWORD'] !== undefined)
-    registry.password = env['SCHEMA_REGISTRY_PASSWORD'];
+    registry.password = registeredSecret(env['SCHEMA_REGISTRY_PASSWORD']) ?? '';
   return { kafka, registry };
 }

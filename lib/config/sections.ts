@@ -1,6 +1,8 @@
 import { providerKinds, type ProviderKind, type ProviderSettings } from '../llm/provider.ts';
 import { profiles } from '../simulator/behaviour.ts';
 import type { SimulatorOptions } from '../simulator/model.ts';
+import { defaultRetryPolicy, type RetryPolicy } from '../retry.ts';
+import { registerSecret, registeredSecret } from '../secrets.ts';
 import type { Settings } from './args.ts';
 
 /**
@@ -57,7 +59,7 @@ export function readDataset(s: Settings, env: NodeJS.ProcessEnv): DatasetSetting
       dataset,
       revision: s.string('revision', 'main'),
       hubUrl: s.string('hub-url', env['HF_ENDPOINT'] ?? 'https://huggingface.co'),
-      token: env['HF_TOKEN'] ?? env['HUGGING_FACE_HUB_TOKEN'] ?? null,
+      token: registeredSecret(env['HF_TOKEN'] ?? env['HUGGING_FACE_HUB_TOKEN'] ?? null),
     };
   } else {
     s.problems.push(
@@ -124,6 +126,7 @@ export function readProvider(
   const { provider, endpoint, baseUrl } = readEndpointIdentity(s, prefix);
   const keyVariable = s.optionalString(`${prefix}api-key-env`) ?? defaultKeyVariable[provider];
   const apiKey = keyVariable === null ? null : (env[keyVariable] ?? null);
+  registerSecret(apiKey);
   if ((provider === 'openai' || provider === 'anthropic') && (apiKey === null || apiKey === ''))
     s.problems.push(
       `${keyVariable ?? 'the API key variable'} is not set (needed by --${prefix}provider ${provider}; --${prefix}api-key-env names another variable)`,
@@ -218,4 +221,28 @@ export function logLevel(env: NodeJS.ProcessEnv, s: Settings): 'debug' | 'info' 
   if (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') return level;
   s.problems.push(`LOG_LEVEL=${level}: must be debug, info, warn or error`);
   return 'info';
+}
+
+/** How a consuming stage behaves under faults: drain, group membership, publish and retries. */
+export interface StageRuntime {
+  graceMs: number;
+  sessionTimeoutMs: number;
+  publishDeadlineMs: number;
+  retry: RetryPolicy;
+}
+
+export function readStageRuntime(s: Settings, graceSeconds = 30): StageRuntime {
+  return {
+    graceMs: s.number('grace-seconds', graceSeconds, { min: 0 }) * 1000,
+    sessionTimeoutMs: s.number('session-timeout-seconds', 30, { min: 6, max: 300 }) * 1000,
+    publishDeadlineMs: s.number('publish-deadline-seconds', 600, { min: 1 }) * 1000,
+    retry: {
+      ...defaultRetryPolicy,
+      maxAttempts: s.number('attempts', defaultRetryPolicy.maxAttempts, { min: 1, integer: true }),
+      rateLimitBudgetMs:
+        s.number('rate-limit-budget-minutes', defaultRetryPolicy.rateLimitBudgetMs / 60_000, {
+          min: 0,
+        }) * 60_000,
+    },
+  };
 }

@@ -7,6 +7,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from '../log.ts';
+import type { Connectivity } from './connectivity.ts';
 
 /** How to reach a Kafka cluster. SASL and TLS are for real clusters; the local stack needs neither. */
 export interface KafkaConnection {
@@ -32,8 +33,17 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** Creates a kafkajs client whose own log lines go through our logger (SASL secrets never logged). */
-export function createKafka(connection: KafkaConnection, logger: Logger): Kafka {
+/**
+ * Creates a kafkajs client whose own log lines go through our logger (SASL secrets never
+ * logged). With a connectivity monitor, kafkajs's error chatter (a line per failed request and
+ * retry while a broker is down) is logged at debug and fed to the monitor, which tells a person
+ * once that the broker is unreachable and once that it is back.
+ */
+export function createKafka(
+  connection: KafkaConnection,
+  logger: Logger,
+  connectivity?: Connectivity,
+): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkajsConfig = {
     clientId: connection.clientId,
@@ -45,7 +55,12 @@ export function createKafka(connection: KafkaConnection, logger: Logger): Kafka 
       () =>
       ({ level, log: entry }) => {
         const { message, ...rest } = entry;
-        log[levelNames[level] ?? 'info'](rest, message);
+        if (connectivity === undefined) {
+          log[levelNames[level] ?? 'info'](rest, message);
+          return;
+        }
+        if (level === logLevel.ERROR) connectivity.failed(message);
+        log.debug({ ...rest, kafkajsLevel: levelNames[level] }, message);
       },
   };
   if (connection.retries !== undefined) config.retry = { retries: connection.retries };

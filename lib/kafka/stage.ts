@@ -1,14 +1,20 @@
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValbenchError, isValbenchError, messageOf } from '../errors.ts';
+import { createDeferred } from '../deferred.ts';
+import { ValbenchError, isValbenchError } from '../errors.ts';
 import { createAdaptiveLimit, type AdaptiveLimit } from '../limiter.ts';
 import type { Logger } from '../log.ts';
 import type { StageMetrics } from '../metrics.ts';
 import type { RecordKind, RecordTypes } from '../records/schemas.ts';
+import { within } from '../within.ts';
 import type { RecordCodec } from './codec.ts';
-import { createPartitionOffsets, type PartitionOffsets } from './offsets.ts';
+import { createCommitter, type PartitionState } from './committer.ts';
+import type { Connectivity } from './connectivity.ts';
+import { classifyKafkaError, isKafkaError } from './errors.ts';
+import { createPartitionOffsets } from './offsets.ts';
 import { createProducer } from './client.ts';
-import { createPublisher, type Outgoing } from './publish.ts';
+import { createPublisher, sendDurably, type Outgoing } from './publish.ts';
 
 export type StageName = 'producer' | 'responder' | 'judge' | 'aggregator';
 
@@ -23,6 +29,8 @@ export interface HandleContext {
 export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   stage: StageName;
   kafka: Kafka;
+  brokers: readonly string[];
+  connectivity: Connectivity;
   groupId: string;
   input: { topic: string; codec: RecordCodec<In> };
   output: { topic: string; codec: RecordCodec<Out> };
@@ -37,51 +45,79 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   ) => Promise<Outgoing<RecordTypes[Out]>[]>;
   logger: Logger;
   metrics: StageMetrics;
-  commitIntervalMs?: number;
   /**
    * How long the group waits for a silent member (a killed process) before giving its partitions
    * to the others. Slow model calls do not count: the fetch loop heartbeats while it waits.
    */
   sessionTimeoutMs?: number;
+  /** How long publishing an output (or committing) may keep failing before the stage stops. */
+  publishDeadlineMs?: number;
   /** Called with the number of records finished so far (ok or dead-lettered), for progress. */
   onProgress?: (finished: number) => void;
   /** Called for each dead-lettered record, with its run id when it could be read. */
   onDeadLetter?: (runId: string | null, error: ValbenchError) => void;
 }
 
+/** Whether a stage is consuming, and if not, why (for /healthz). */
+export interface StageHealth {
+  consuming: boolean;
+  reason: string;
+}
+
 export interface RunningStage {
+  readonly name: StageName;
   /** Resolves when the stage stopped cleanly, rejects on a fatal error. */
   readonly done: Promise<void>;
-  /** Stops fetching, drains in-flight work (aborting it after the grace period), commits, disconnects. */
+  /**
+   * Stops fetching, drains in-flight work (aborting it after the grace period: it is re-read on
+   * restart), commits what finished, disconnects; bounded in time whatever the broker does.
+   */
   stop(graceMs?: number): Promise<void>;
   readonly limit: AdaptiveLimit;
   finished(): number;
+  /** Records taken and not finished when the stage last stopped or now. */
+  inFlight(): number;
+  health(): StageHealth;
 }
+
+/** How long a consumer may go without a fetch, while not held by a full pool, and be healthy. */
+const fetchSilenceMs = 30_000;
+/** Bound on each close step, so a stop ends even when the broker does not answer. */
+const closeStepMs = 5_000;
 
 /**
  * Consumes a topic with a bounded in-process pool (the Confluent Parallel Consumer design):
  * - the fetch loop hands records to the pool and never awaits a model call; while the pool is
  *   full it holds the fetch (calling heartbeat() as it waits), so slow calls never cost the
- *   consumer its group membership and at most `limit.current` records are ever in flight;
- * - an offset is committed only when its output record, and those of every earlier offset of its
- *   partition, are durably produced (acks=all) or dead-lettered;
+ *   consumer its group membership;
+ * - a record holds its pool slot from fetch until its completion is committed, so at most
+ *   `limit.current` records are ever processed-but-uncommitted: a crash repeats no more;
+ * - an output is published with retries of its own until a deadline (the model is never asked
+ *   again because Kafka failed); an offset is committed only when its output, and those of every
+ *   earlier offset of its partition, are durably produced or dead-lettered, with the unfinished
+ *   offsets above it in the commit metadata, so whoever reads the partition next skips the rest;
+ * - on a rebalance, finished work is committed and only the revoked partitions' calls aborted;
  * - a record that can never succeed (poison) goes to the dead-letter topic with the stage, reason
  *   and original bytes; a fatal error stops the stage; nothing is skipped silently.
  */
 export async function startStage<In extends RecordKind, Out extends RecordKind>(
   options: StageOptions<In, Out>,
 ): Promise<RunningStage> {
-  const { stage, logger, metrics } = options;
+  const { stage, logger, metrics, connectivity, brokers } = options;
+  const topic = options.input.topic;
   const log = logger.child({ stage, group: options.groupId });
   const limit = createAdaptiveLimit(options.concurrency, { adaptive: options.adaptive });
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const publishDeadlineMs = options.publishDeadlineMs ?? 10 * 60_000;
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: Math.min(3_000, (options.sessionTimeoutMs ?? 30_000) / 3),
+    sessionTimeout,
+    heartbeatInterval: Math.min(3_000, sessionTimeout / 3),
     maxWaitTimeInMs: 250,
     retry: { retries: 10 },
   });
   const producer: Producer = createProducer(options.kafka);
+  const admin: Admin = options.kafka.admin();
   const publisher = createPublisher(producer, options.output.codec, options.output.topic);
   const deadLetterPublisher = createPublisher(
     producer,
@@ -89,21 +125,19 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     options.deadLetters.topic,
   );
 
-  const abort = new AbortController();
-  const partitions = new Map<number, PartitionOffsets>();
-  const committed = new Map<number, bigint>();
-  let generation = 0;
-  let inFlight = 0;
+  const partitions = new Map<number, PartitionState>();
+  const loading = new Map<number, Promise<PartitionState>>();
+  // Records holding a pool slot: processing, or finished and waiting for their commit.
+  let occupied = 0;
+  let processing = 0;
   let finishedCount = 0;
+  let joined = false;
+  let assigned = new Set<number>();
+  let lastFetch = Date.now();
   let stopping = false;
   let slotWaiters: (() => void)[] = [];
   let fatal: unknown;
-  let resolveDone: () => void = () => undefined;
-  let rejectDone: (error: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  const done = createDeferred();
 
   metrics.concurrencyLimit.set({ stage }, limit.current);
   const wakeSlotWaiters = (): void => {
@@ -111,81 +145,187 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     slotWaiters = [];
     for (const wake of waiters) wake();
   };
+  const releaseSlot = (): void => {
+    occupied -= 1;
+    wakeSlotWaiters();
+  };
+
+  const committer = createCommitter({
+    consumer,
+    topic,
+    brokers,
+    partitions,
+    connectivity,
+    log,
+    deadlineMs: publishDeadlineMs,
+    inGroup: () => joined,
+    onFatal: fail,
+  });
+
+  /** The partition's tracker, started from the group's committed offset and metadata. */
+  function stateFor(partition: number): Promise<PartitionState> {
+    const existing = partitions.get(partition);
+    if (existing !== undefined) return Promise.resolve(existing);
+    let pending = loading.get(partition);
+    if (pending === undefined) {
+      pending = (async () => {
+        const fetched = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
+        const found = fetched[0]?.partitions.find((p) => p.partition === partition);
+        const offset = BigInt(found?.offset ?? '-1');
+        const tracker = createPartitionOffsets(
+          offset < 0n ? null : { offset, metadata: found?.metadata ?? null },
+        );
+        const state: PartitionState = {
+          tracker,
+          abort: new AbortController(),
+          awaitingCommit: [],
+          // What the group has already: nothing to commit until a record finishes.
+          committed: tracker.commitPoint(),
+        };
+        // Every in-flight call listens on this signal: far more than Node's default of 10.
+        setMaxListeners(0, state.abort.signal);
+        // Revoked while its offsets were read: the batch that asked ends without it.
+        if (assigned.has(partition)) partitions.set(partition, state);
+        return state;
+      })().finally(() => loading.delete(partition));
+      loading.set(partition, pending);
+    }
+    return pending;
+  }
+
+  function revoke(partition: number, state: PartitionState): void {
+    partitions.delete(partition);
+    state.abort.abort();
+    for (const release of state.awaitingCommit.splice(0)) release();
+  }
+
+  const send = (what: string, signal: AbortSignal, fn: () => Promise<void>): Promise<void> =>
+    sendDurably(fn, { doing: what, brokers, deadlineMs: publishDeadlineMs, signal, connectivity });
 
   async function deadLetter(
     message: KafkaMessage,
     partition: number,
     error: ValbenchError,
     runId: string | null,
+    signal: AbortSignal,
   ): Promise<void> {
-    metrics.deadLetters.inc({ stage, code: error.code });
-    options.onDeadLetter?.(runId, error);
-    metrics.records.inc({ stage, outcome: 'dead_lettered' });
     log.warn(
       { partition, offset: message.offset, code: error.code, reason: error.message },
       'dead-lettering record',
     );
-    await deadLetterPublisher.publish([
-      {
-        key: message.key?.toString() ?? `${options.input.topic}/${partition}/${message.offset}`,
-        value: {
-          stage,
-          errorCode: error.code,
-          reason: error.message,
-          sourceTopic: options.input.topic,
-          sourcePartition: partition,
-          sourceOffset: message.offset,
-          key: message.key,
-          value: message.value,
-          runId,
-          attempts: 1,
-          failedAt: Date.now(),
+    await send(`publishing a dead letter to ${options.deadLetters.topic}`, signal, () =>
+      deadLetterPublisher.publish([
+        {
+          key: message.key?.toString() ?? `${topic}/${partition}/${message.offset}`,
+          value: {
+            stage,
+            errorCode: error.code,
+            reason: error.message,
+            sourceTopic: topic,
+            sourcePartition: partition,
+            sourceOffset: message.offset,
+            key: message.key,
+            value: message.value,
+            runId,
+            attempts: 1,
+            failedAt: Date.now(),
+          },
         },
-      },
-    ]);
+      ]),
+    );
+    metrics.deadLetters.inc({ stage, code: error.code });
+    metrics.records.inc({ stage, outcome: 'dead_lettered' });
+    options.onDeadLetter?.(runId, error);
   }
 
   /**
-   * Processes one record to completion: output produced, or dead-lettered ('done'); or left for a
-   * later read when shutdown aborted it ('abandoned'). Retries infrastructure errors.
+   * Processes one record to completion: output produced, or dead-lettered ('done'); or left for
+   * a later read because its partition was revoked or the stage gave up on it ('abandoned').
    */
-  async function process(message: KafkaMessage, partition: number): Promise<'done' | 'abandoned'> {
+  async function process(
+    message: KafkaMessage,
+    partition: number,
+    signal: AbortSignal,
+  ): Promise<'done' | 'abandoned'> {
     const key = message.key?.toString() ?? '';
+    let runId: string | null = null;
+    let outputs: Outgoing<RecordTypes[Out]>[];
+    try {
+      const record = await decode(message, signal);
+      runId = 'runId' in record && typeof record.runId === 'string' ? record.runId : null;
+      outputs = await options.handle(record, {
+        key,
+        signal,
+        onRateLimited: () => {
+          limit.onRateLimited();
+          metrics.concurrencyLimit.set({ stage }, limit.current);
+        },
+      });
+    } catch (error) {
+      if (signal.aborted) return 'abandoned';
+      const classified = classifyStageError(error);
+      if (classified.kind === 'fatal') throw classified;
+      // Poison, or a retriable failure the handler's own retry budget gave up on.
+      await deadLetter(message, partition, classified, runId, signal);
+      return 'done';
+    }
+    try {
+      await send(`publishing to ${options.output.topic}`, signal, () => publisher.publish(outputs));
+    } catch (error) {
+      if (signal.aborted) return 'abandoned';
+      const classified = classifyStageError(error);
+      if (classified.kind !== 'poison') throw classified;
+      await deadLetter(message, partition, classified, runId, signal);
+      return 'done';
+    }
+    limit.onSuccess();
+    metrics.concurrencyLimit.set({ stage }, limit.current);
+    metrics.records.inc({ stage, outcome: 'ok' });
+    return 'done';
+  }
+
+  /**
+   * Decodes, waiting for a registry that does not answer (a restart) for as long as the publish
+   * deadline; a registry still unreachable then stops the stage: its records are not poison.
+   */
+  async function decode(message: KafkaMessage, signal: AbortSignal): Promise<RecordTypes[In]> {
+    const started = Date.now();
     for (let attempt = 1; ; attempt += 1) {
-      let runId: string | null = null;
       try {
-        const record = await options.input.codec.decode(message.value);
-        runId = 'runId' in record && typeof record.runId === 'string' ? record.runId : null;
-        const outputs = await options.handle(record, {
-          key,
-          signal: abort.signal,
-          onRateLimited: () => {
-            limit.onRateLimited();
-            metrics.concurrencyLimit.set({ stage }, limit.current);
-          },
-        });
-        await publisher.publish(outputs);
-        limit.onSuccess();
-        metrics.concurrencyLimit.set({ stage }, limit.current);
-        metrics.records.inc({ stage, outcome: 'ok' });
-        return 'done';
+        return await options.input.codec.decode(message.value);
       } catch (error) {
-        if (abort.signal.aborted) return 'abandoned';
-        const classified = classifyStageError(error);
-        if (classified.kind === 'poison') {
-          await deadLetter(message, partition, classified, runId);
-          return 'done';
-        }
-        if (classified.kind === 'fatal') throw classified;
-        log.warn(
-          { partition, offset: message.offset, attempt, code: classified.code },
-          'retrying record',
-        );
-        await sleep(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), undefined, {
-          signal: abort.signal,
-        }).catch(() => undefined);
+        if (!isValbenchError(error) || error.kind !== 'retriable') throw error;
+        if (Date.now() - started > publishDeadlineMs)
+          throw new ValbenchError('fatal', error.code, error.message);
+        log.warn({ code: error.code, attempt }, 'schema registry not answering: retrying');
+        await sleep(Math.min(5_000, 200 * 2 ** attempt), undefined, { signal });
       }
     }
+  }
+
+  async function runRecord(
+    message: KafkaMessage,
+    partition: number,
+    state: PartitionState,
+    offset: bigint,
+  ): Promise<void> {
+    let outcome: 'done' | 'abandoned' = 'abandoned';
+    try {
+      outcome = await process(message, partition, state.abort.signal);
+    } catch (error) {
+      fail(error);
+    }
+    processing -= 1;
+    metrics.inFlight.set({ stage }, processing);
+    if (outcome === 'abandoned' || partitions.get(partition) !== state) {
+      releaseSlot();
+      return;
+    }
+    state.tracker.finish(offset);
+    finishedCount += 1;
+    options.onProgress?.(finishedCount);
+    state.awaitingCommit.push(releaseSlot);
+    committer.schedule();
   }
 
   function fail(error: unknown): void {
@@ -193,92 +333,77 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     fatal = error;
     log.error({ err: error }, 'stage failed');
     void shutdown(0).finally(() => {
-      rejectDone(error);
+      done.reject(error);
     });
   }
 
-  async function commit(): Promise<void> {
-    const offsets: { topic: string; partition: number; offset: string; metadata: string }[] = [];
-    for (const [partition, tracker] of partitions) {
-      const next = tracker.committable();
-      if (next === undefined || committed.get(partition) === next) continue;
-      offsets.push({
-        topic: options.input.topic,
-        partition,
-        offset: next.toString(),
-        // The incomplete offsets above the commit point, for diagnosis (they are re-read on restart).
-        metadata: JSON.stringify({ inFlight: tracker.inFlight().slice(0, 50).map(String) }),
-      });
-    }
-    if (offsets.length === 0) return;
-    try {
-      await consumer.commitOffsets(offsets);
-      for (const o of offsets) committed.set(o.partition, BigInt(o.offset));
-    } catch (error) {
-      // A rebalance moved the partition away: its new owner re-reads from the last commit.
-      log.warn({ err: messageOf(error) }, 'offset commit failed');
-    }
-  }
-
   await producer.connect();
+  await admin.connect();
   await consumer.connect();
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    // New assignment: forget the old bookkeeping; work still in flight from before finishes, and
-    // its records are also re-read by whoever owns the partition now (downstream dedups by key).
-    generation += 1;
-    partitions.clear();
-    committed.clear();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = new Set(payload.memberAssignment[topic] ?? []);
+    // Partitions kept keep their trackers and in-flight calls; the others are someone else's now.
+    for (const [partition, state] of partitions)
+      if (!assigned.has(partition)) revoke(partition, state);
+    joined = true;
+    lastFetch = Date.now();
   });
-  await consumer.subscribe({ topic: options.input.topic, fromBeginning: options.fromBeginning });
+  consumer.on(consumer.events.REBALANCING, () => {
+    joined = false;
+    // Commit finished work before the group moves partitions (the commit is accepted while the
+    // group prepares the rebalance; one that arrives too late is retried after the rejoin).
+    committer.schedule();
+  });
+  consumer.on(consumer.events.FETCH, () => {
+    lastFetch = Date.now();
+    connectivity.succeeded();
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    const reason = classifyKafkaError(payload.error, `consuming ${topic}`, brokers);
+    if (!payload.restart) {
+      fail(
+        new ValbenchError(
+          'fatal',
+          'CONSUMER_CRASHED',
+          `the ${stage} consumer of ${topic} stopped: ${reason.message}`,
+        ),
+      );
+      return;
+    }
+    connectivity.failed(reason.message);
+    log.warn({ code: reason.code }, 'consumer crashed; kafkajs restarts it');
+  });
+  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
 
   const commitTimer = setInterval(() => {
-    void commit();
-  }, options.commitIntervalMs ?? 1_000);
+    committer.schedule();
+  }, 1_000);
+  commitTimer.unref();
 
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
       const { batch } = payload;
+      const partition = batch.partition;
+      const state = await stateFor(partition);
       for (const message of batch.messages) {
-        if (stopping || !payload.isRunning() || payload.isStale()) return;
         // Backpressure: hold the fetch while the pool is full, heartbeating so the group keeps us.
-        while (inFlight >= limit.current && !stopping) {
+        while (occupied >= limit.current && !stopping) {
           await Promise.race([new Promise<void>((wake) => slotWaiters.push(wake)), sleep(1_000)]);
           await payload.heartbeat();
         }
-        if (stopping) return;
-        const partition = batch.partition;
-        let tracker = partitions.get(partition);
-        if (tracker === undefined) {
-          tracker = createPartitionOffsets();
-          partitions.set(partition, tracker);
-        }
+        if (stopping || !payload.isRunning() || payload.isStale()) return;
+        if (partitions.get(partition) !== state) return;
         const offset = BigInt(message.offset);
-        const myGeneration = generation;
-        const myTracker = tracker;
-        myTracker.begin(offset);
-        inFlight += 1;
-        metrics.inFlight.set({ stage }, inFlight);
-        // Marks the fetch position only; with autoCommit off, commits come from commit() alone.
+        // Marks the fetch position only; with autoCommit off, commits come from the committer.
         payload.resolveOffset(message.offset);
-        process(message, partition)
-          .then(
-            (outcome) => {
-              if (outcome === 'abandoned') return;
-              if (myGeneration === generation) myTracker.finish(offset);
-              finishedCount += 1;
-              options.onProgress?.(finishedCount);
-            },
-            (error: unknown) => {
-              fail(error);
-            },
-          )
-          .finally(() => {
-            inFlight -= 1;
-            metrics.inFlight.set({ stage }, inFlight);
-            wakeSlotWaiters();
-          });
+        if (!state.tracker.begin(offset)) continue;
+        occupied += 1;
+        processing += 1;
+        metrics.inFlight.set({ stage }, processing);
+        void runRecord(message, partition, state, offset);
       }
       await payload.heartbeat();
     },
@@ -290,34 +415,59 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       stopping = true;
       wakeSlotWaiters();
       // Pause rather than stop: the consumer must stay in the group to commit the drained work.
-      consumer.pause([{ topic: options.input.topic }]);
+      // (kafkajs refuses to pause a consumer it is restarting: then nothing is fetched anyway.)
+      try {
+        consumer.pause([{ topic }]);
+      } catch (error) {
+        log.debug({ err: error }, 'pause refused while the consumer restarts');
+      }
       const deadline = Date.now() + graceMs;
-      while (inFlight > 0 && Date.now() < deadline) await sleep(50);
-      if (inFlight > 0) {
+      while (processing > 0 && Date.now() < deadline) await sleep(50);
+      if (processing > 0) {
         log.warn(
-          { inFlight },
+          { inFlight: processing },
           'grace period over: aborting in-flight work (it is re-read on restart)',
         );
-        abort.abort();
-        while (inFlight > 0) await sleep(20);
+        for (const state of partitions.values()) state.abort.abort();
+        const hard = Date.now() + closeStepMs;
+        while (processing > 0 && Date.now() < hard) await sleep(20);
       }
       clearInterval(commitTimer);
-      await commit();
-      await consumer.stop().catch(() => undefined);
-      await consumer.disconnect().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
+      await committer.flush(closeStepMs);
+      committer.close();
+      await within(consumer.stop(), closeStepMs);
+      await within(consumer.disconnect(), closeStepMs);
+      await within(producer.disconnect(), closeStepMs);
+      await within(admin.disconnect(), closeStepMs);
     })();
     return shuttingDown;
   }
 
   return {
-    done,
+    name: stage,
+    done: done.promise,
     limit,
     finished: () => finishedCount,
+    inFlight: () => processing,
+    health() {
+      if (stopping) return { consuming: false, reason: `${stage} is stopping` };
+      if (!joined)
+        return {
+          consuming: false,
+          reason: `${stage} is not in its consumer group (joining, rebalancing or restarting)`,
+        };
+      const silent = Date.now() - lastFetch;
+      if (silent > fetchSilenceMs && occupied < limit.current)
+        return {
+          consuming: false,
+          reason: `${stage} has fetched nothing from ${brokers.join(',')} for ${Math.round(silent / 1000)} s`,
+        };
+      return { consuming: true, reason: `${stage} consuming ${topic}` };
+    },
     async stop(graceMs = 30_000) {
       await shutdown(graceMs);
-      if (fatal === undefined) resolveDone();
-      await done.catch(() => undefined);
+      if (fatal === undefined) done.resolve();
+      await done.promise.catch(() => undefined);
     },
   };
 }
@@ -325,12 +475,10 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
 /** One total function from anything thrown in a stage to our error model. */
 export function classifyStageError(error: unknown): ValbenchError {
   if (isValbenchError(error)) return error;
-  if (error instanceof Error && error.name.startsWith('KafkaJS')) {
-    return new ValbenchError('retriable', 'KAFKA_ERROR', error.message, { cause: error });
-  }
+  if (isKafkaError(error)) return classifyKafkaError(error, 'in the stage', []);
   if (error instanceof Error && error.name === 'AbortError') {
     return new ValbenchError('retriable', 'ABORTED', 'aborted during shutdown', { cause: error });
   }
   // Programming errors and anything unknown stop the stage: never dead-lettered quietly.
-  return new ValbenchError('fatal', 'UNEXPECTED', messageOf(error), { cause: error });
+  return new ValbenchError('fatal', 'UNEXPECTED', String(error), { cause: error });
 }

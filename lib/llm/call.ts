@@ -1,12 +1,38 @@
+import { ValbenchError } from '../errors.ts';
 import type { HandleContext, StageName } from '../kafka/stage.ts';
 import type { StageMetrics } from '../metrics.ts';
 import { withRetry, type RetryOutcome, type RetryPolicy } from '../retry.ts';
 import type { ChatModel, ChatRequest, ChatResult } from './chat-model.ts';
 
+/** Finish reasons that mean the output hit its token limit (chat, Responses, Anthropic). */
+const truncatedReasons = new Set(['length', 'max_tokens', 'max_output_tokens']);
+
+/** Whether a provider's finish reason says the answer was cut at the token limit. */
+export function isTruncated(finishReason: string): boolean {
+  return truncatedReasons.has(finishReason);
+}
+
+/**
+ * A completion with no text is not an answer: typically a reasoning model that spent its whole
+ * token budget thinking. It is a retriable failure (another try may answer), then a dead letter
+ * with this reason; it is never stored as if the model had answered.
+ */
+function emptyCompletion(model: ChatModel, result: ChatResult): ValbenchError {
+  const why = isTruncated(result.finishReason)
+    ? ` (finish reason ${result.finishReason}: the token budget ran out${result.reasoningTokens === null ? '' : ` after ${result.reasoningTokens} reasoning tokens`})`
+    : ` (finish reason ${result.finishReason})`;
+  return new ValbenchError(
+    'retriable',
+    'EMPTY_COMPLETION',
+    `${model.label} returned an empty completion${why}`,
+  );
+}
+
 /**
  * One model call as a stage makes it: retried by the policy, each retriable failure counted (and
  * a 429 reported to the pool's adaptive limit), the outcome and the latency of the successful call
- * recorded. A call that still fails is thrown: the stage dead-letters it, never stores it.
+ * recorded, an empty completion treated as a failure and a truncated one counted. A call that
+ * still fails is thrown: the stage dead-letters it, never stores it.
  */
 export async function callModel(
   model: ChatModel,
@@ -23,15 +49,22 @@ export async function callModel(
         const started = performance.now();
         const result = await model.complete(request, context.signal);
         metrics.modelCallSeconds.observe(labels, (performance.now() - started) / 1000);
+        if (result.content.trim() === '') throw emptyCompletion(model, result);
         return result;
       },
-      (error) => {
-        metrics.retries.inc({ stage, code: error.code });
-        metrics.modelCalls.inc({ ...labels, outcome: 'retriable_error' });
-        if (error.status === 429) context.onRateLimited();
+      {
+        onRetry: (error) => {
+          metrics.retries.inc({ stage, code: error.code });
+          metrics.modelCalls.inc({
+            ...labels,
+            outcome: error.status === 429 ? 'rate_limited' : 'retriable_error',
+          });
+          if (error.status === 429) context.onRateLimited();
+        },
       },
     );
     metrics.modelCalls.inc({ ...labels, outcome: 'ok' });
+    if (isTruncated(outcome.value.finishReason)) metrics.truncatedAnswers.inc(labels);
     return outcome;
   } catch (error) {
     metrics.modelCalls.inc({ ...labels, outcome: 'failed' });

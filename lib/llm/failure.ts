@@ -1,4 +1,5 @@
 import { ValbenchError, headersOf, isValbenchError, statusOf } from '../errors.ts';
+import { redactSecrets } from '../secrets.ts';
 
 /** What an adapter knows about a failed provider call, whichever SDK made it. */
 export interface CallFailure {
@@ -25,15 +26,6 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-const keyLike = /\b(sk-[A-Za-z0-9_-]{6,}|sk-ant-[A-Za-z0-9_-]{6,}|hf_[A-Za-z0-9]{6,})/g;
-
-/** Removes anything that looks like an API key (and the given secrets) from provider text. */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, '[redacted]');
-  return out.replace(keyLike, '[redacted]');
 }
 
 /**

@@ -194,6 +194,8 @@ export interface ModelAnswer {
   latencyMs: number;
   /** Calls made, including retries. */
   attempts: number;
+  /** True when generation stopped at the output token limit: the answer is kept, flagged and counted. */
+  truncated: boolean;
 }
 
 /** The model under test's two answers to one prompt pair, on the responses topic, keyed runId/pairId. Replaying this topic through a new judge needs no model call. */

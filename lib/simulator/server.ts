@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isValbenchError } from '../errors.ts';
@@ -194,6 +195,8 @@ export async function startSimulatorServer(
   const random = options.random ?? Math.random;
   const served: Record<string, number> = {};
   const closing = new AbortController();
+  // Every delayed answer waits on this signal: many more than Node's default of 10.
+  setMaxListeners(0, closing.signal);
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { error: { message: String(error) } });

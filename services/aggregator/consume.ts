@@ -1,11 +1,14 @@
 import type { Kafka } from 'kafkajs';
-import { isValbenchError } from '../../lib/errors.ts';
+import { ValbenchError, isValbenchError, messageOf } from '../../lib/errors.ts';
+import { within } from '../../lib/within.ts';
 import type { RecordCodec } from '../../lib/kafka/codec.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { AggregatorState } from './state.ts';
 
 export interface AggregatorConsumer {
   stop(): Promise<void>;
+  /** Whether the consumer is in its group and reading (for /healthz). */
+  consuming(): boolean;
 }
 
 /**
@@ -21,8 +24,28 @@ export async function startAggregatorConsumer(options: {
   state: AggregatorState;
   logger: Logger;
   onUndecodable?: (error: Error) => void;
+  /** A crash kafkajs does not restart from: the aggregator must stop (exit 1). */
+  onFatal: (error: ValbenchError) => void;
 }): Promise<AggregatorConsumer> {
   const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 250 });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.REBALANCING, () => {
+    joined = false;
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    if (payload.restart) return;
+    options.onFatal(
+      new ValbenchError(
+        'fatal',
+        'CONSUMER_CRASHED',
+        `the aggregator consumer of ${options.topic} stopped: ${messageOf(payload.error)}`,
+      ),
+    );
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: true });
   await consumer.run({
@@ -43,7 +66,8 @@ export async function startAggregatorConsumer(options: {
   // Every start replays from the beginning: seek each assigned partition to its start.
   return {
     async stop() {
-      await consumer.disconnect();
+      await within(consumer.disconnect(), 5_000);
     },
+    consuming: () => joined,
   };
 }

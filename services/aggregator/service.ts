@@ -1,7 +1,8 @@
 import { Counter, type Registry } from 'prom-client';
+import { createDeferred } from '../../lib/deferred.ts';
 import type { Service } from '../../lib/lifecycle.ts';
 import type { Logger } from '../../lib/log.ts';
-import { listenMetrics } from '../../lib/metrics-server.ts';
+import { listenMetrics, stagesHealth } from '../../lib/metrics-server.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { Judgment } from '../../lib/records/types.gen.ts';
 import { startAggregatorConsumer } from './consume.ts';
@@ -23,6 +24,8 @@ export interface AggregatorOptions {
 
 export interface Aggregator extends Service {
   state: AggregatorState;
+  /** Whether the aggregator reads the judgments topic (for /healthz). */
+  health(): { consuming: boolean; reason: string };
   /** Base URL of the HTTP server, when listening. */
   url: string | null;
 }
@@ -50,12 +53,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
       return fresh;
     },
   };
-  const server =
-    options.listen === undefined
-      ? null
-      : await listenMetrics(options.registry, options.listen, {
-          '/api/metrics': () => ({ counted: state.counted(), runs: stateJson(state) }),
-        });
+  const done = createDeferred();
   const consumer = await startAggregatorConsumer({
     kafka: options.pipeline.kafka,
     groupId: options.groupId,
@@ -66,21 +64,32 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     onUndecodable: () => {
       undecodable.inc();
     },
+    onFatal: done.reject,
   });
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
-  });
+  const health = (): { consuming: boolean; reason: string } =>
+    consumer.consuming()
+      ? { consuming: true, reason: 'aggregator consuming' }
+      : { consuming: false, reason: 'aggregator is not in its consumer group' };
+  const server =
+    options.listen === undefined
+      ? null
+      : await listenMetrics(
+          options.registry,
+          options.listen,
+          { '/api/metrics': () => ({ counted: state.counted(), runs: stateJson(state) }) },
+          stagesHealth([{ health }]),
+        );
   let stopped: Promise<void> | undefined;
   return {
     state,
     url: server?.url ?? null,
-    done,
+    done: done.promise,
+    health,
     stop() {
       stopped ??= (async () => {
         await consumer.stop();
         await server?.close();
-        resolveDone();
+        done.resolve();
       })();
       return stopped;
     },

@@ -1,12 +1,12 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { finishSettings, readCommand, readListen } from '../../lib/config/command.ts';
-import { resolveConnection } from '../../lib/config/connection.ts';
-import { logLevel, readJudge, readPipeline, readSimulator } from '../../lib/config/sections.ts';
-import { runUntilStopped } from '../../lib/lifecycle.ts';
-import { createLogger } from '../../lib/log.ts';
-import { stageMetrics } from '../../lib/metrics.ts';
-import { listenMetrics } from '../../lib/metrics-server.ts';
-import { openPipeline } from '../../lib/pipeline.ts';
+import {
+  logLevel,
+  readJudge,
+  readPipeline,
+  readSimulator,
+  readStageRuntime,
+} from '../../lib/config/sections.ts';
+import { serveStage } from '../../lib/stage-process.ts';
 import { startJudgeStage } from './stage.ts';
 
 export const judgeUsage = `usage: valbench judge [options]
@@ -17,7 +17,10 @@ export const judgeUsage = `usage: valbench judge [options]
   --judge-simulator-hints
   --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
   --rubric FILE (default: services/judge/rubric.md) --reverse --judge-attempts 3
-  --concurrency 16 --metrics-port 9466 (0: any, off: none) --grace-seconds 30 --session-timeout-seconds 30
+  --concurrency 16 --metrics-port 9466 (0: any, off: none; /healthz answers 503 while not consuming)
+  --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
+  --attempts 5 (per call, for 5xx, timeouts, empty completions; then the dead-letter topic)
+  --rate-limit-budget-minutes 30 (429s slow the pool down this long, then the judge stops)
   --topic-prefix valbench. --partitions 6
   simulated judge: --sim-malformed-rate --sim-429-rate ... as in valbench run --help`;
 
@@ -39,33 +42,26 @@ export async function main(
   const simulator = readSimulator(s);
   const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
   const listen = readListen(s, 'metrics-port', 9466);
-  const graceMs = s.number('grace-seconds', 30, { min: 0 }) * 1000;
-  const sessionTimeoutMs = s.number('session-timeout-seconds', 30, { min: 6, max: 300 }) * 1000;
-  const pipelineSettings = readPipeline(s);
+  const runtime = readStageRuntime(s);
+  const pipeline = readPipeline(s);
   const level = logLevel(env, s);
   finishSettings(s);
 
-  const logger = createLogger({ level, name: 'valbench-judge' });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'valbench_judge_' });
-  const connection = await resolveConnection(env, 'valbench-judge', (line) => {
-    logger.info(line);
-  });
-  const pipeline = await openPipeline(connection, pipelineSettings, logger);
-  const server = listen === null ? null : await listenMetrics(registry, listen);
-  const { judgeId, stage } = await startJudgeStage({
-    pipeline,
-    judge,
-    simulator,
-    concurrency,
-    logger,
-    metrics: stageMetrics(registry),
-    sessionTimeoutMs,
-  });
-  logger.info({ judgeId, model: judge.model, metrics: server?.url }, 'judge running');
-  return runUntilStopped([stage], {
-    logger,
-    graceMs,
-    closers: server === null ? [] : [['metrics server', () => server.close()]],
-  });
+  return serveStage(
+    { name: 'judge', env, level, pipeline, runtime, listen },
+    async ({ pipeline: opened, logger, metrics }) => {
+      const { judgeId, stage } = await startJudgeStage({
+        pipeline: opened,
+        judge,
+        simulator,
+        concurrency,
+        logger,
+        metrics,
+        retry: runtime.retry,
+        sessionTimeoutMs: runtime.sessionTimeoutMs,
+        publishDeadlineMs: runtime.publishDeadlineMs,
+      });
+      return { stage, fields: { judgeId, model: judge.model, concurrency } };
+    },
+  );
 }

@@ -49,6 +49,7 @@ export interface JudgeStageOptions {
   metrics: StageMetrics;
   retry?: RetryPolicy;
   sessionTimeoutMs?: number;
+  publishDeadlineMs?: number;
   onProgress?: (finished: number) => void;
 }
 
@@ -74,6 +75,8 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Judge
   const stage = await startStage({
     stage: 'judge',
     kafka: pipeline.kafka,
+    brokers: pipeline.brokers,
+    connectivity: pipeline.connectivity,
     groupId: judgeGroupId(pipeline.names.prefix, judgeId),
     input: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
     output: { topic: pipeline.names.judgments, codec: pipeline.codecs.judgment },
@@ -91,6 +94,9 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Judge
     ...(options.sessionTimeoutMs === undefined
       ? {}
       : { sessionTimeoutMs: options.sessionTimeoutMs }),
+    ...(options.publishDeadlineMs === undefined
+      ? {}
+      : { publishDeadlineMs: options.publishDeadlineMs }),
   });
   return { judgeId, config, stage };
 }

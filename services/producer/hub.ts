@@ -2,7 +2,7 @@ import { datasetInfo, downloadFile, listFiles } from '@huggingface/hub';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ValbenchError, messageOf } from '../../lib/errors.ts';
-import { redactSecrets } from '../../lib/llm/failure.ts';
+import { redactSecrets } from '../../lib/secrets.ts';
 
 export interface HubSelection {
   dataset: string;

@@ -15,7 +15,8 @@ import { publishPrompts, runConfigOf } from './produce.ts';
 
 export const produceUsage = `usage: valbench produce (--input FILE | --dataset ID) [options]
   publishes the selected VAL-Bench pairs of one run onto the prompts topic and exits; the run id
-  is a hash of the run configuration, so publishing the same run again doubles nothing
+  is a hash of the run configuration, and pairs of the run already on the topic are skipped, so
+  publishing the same run again (or after a crash) asks the model nothing twice
 
   --input FILE.jsonl|FILE.parquet   local rows (the offline path)
   --dataset val-bench/VAL-Bench --revision main --split test   from the Hugging Face hub
@@ -53,16 +54,24 @@ export async function main(
   const pipeline = await openPipeline(connection, pipelineSettings, logger);
 
   let last = 0;
-  await publishPrompts(pipeline, runId, run, loaded.rows, (published) => {
-    if (published - last >= 1000 || published === loaded.rows.length) {
-      last = published;
-      logger.info({ runId, published, total: loaded.rows.length }, 'publishing prompts');
-    }
-  });
+  const { published, alreadyPublished } = await publishPrompts(
+    pipeline,
+    runId,
+    run,
+    loaded.rows,
+    (published) => {
+      if (published - last >= 1000 || published === loaded.rows.length) {
+        last = published;
+        logger.info({ runId, published, total: loaded.rows.length }, 'publishing prompts');
+      }
+    },
+  );
   console.log(
     JSON.stringify({
       runId,
       pairs: loaded.rows.length,
+      published,
+      alreadyPublished,
       topic: pipeline.names.prompts,
       dataset: loaded.selection,
     }),

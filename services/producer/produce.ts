@@ -1,6 +1,7 @@
 import { pairKey } from '../../lib/ids.ts';
 import { createProducer } from '../../lib/kafka/client.ts';
 import { createPublisher } from '../../lib/kafka/publish.ts';
+import { scanKeys } from '../../lib/kafka/scan.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { ModelSettings } from '../../lib/config/sections.ts';
 import type { DatasetSelection, PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
@@ -28,19 +29,33 @@ export function promptRecord(
   };
 }
 
+/** The pair ids of a run already on the prompts topic (published by an earlier attempt). */
+export async function publishedPairIds(pipeline: Pipeline, runId: string): Promise<Set<string>> {
+  const prefix = `${runId}/`;
+  const found = new Set<string>();
+  await scanKeys(pipeline.kafka, pipeline.names.prompts, (key) => {
+    if (key.startsWith(prefix)) found.add(key.slice(prefix.length));
+  });
+  return found;
+}
+
 /**
  * Publishes the selected rows as prompt records keyed runId/pairId, in batches, each batch
- * acknowledged by all in-sync replicas. Publishing the same run again publishes the same keys:
- * the aggregator counts each judgment key once.
+ * acknowledged by all in-sync replicas, skipping the pairs of this run already on the topic: a
+ * run published again (a retried deploy hook, `valbench run` resumed after Ctrl-C, a producer
+ * killed half way) asks the model nothing it was asked before. Returns how many were published
+ * now and how many were there already.
  */
 export async function publishPrompts(
   pipeline: Pipeline,
   runId: string,
   run: RunConfig,
-  rows: readonly DatasetRow[],
+  allRows: readonly DatasetRow[],
   onProgress: (published: number) => void = () => undefined,
   batchSize = 500,
-): Promise<number> {
+): Promise<{ published: number; alreadyPublished: number }> {
+  const already = await publishedPairIds(pipeline, runId);
+  const rows = allRows.filter((row) => !already.has(row.id));
   const producer = createProducer(pipeline.kafka);
   await producer.connect();
   try {
@@ -59,7 +74,7 @@ export async function publishPrompts(
   } finally {
     await producer.disconnect();
   }
-  return rows.length;
+  return { published: rows.length, alreadyPublished: allRows.length - rows.length };
 }
 
 /** The run's configuration: what its id is a hash of. */

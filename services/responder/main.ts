@@ -1,12 +1,12 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { finishSettings, readCommand, readListen } from '../../lib/config/command.ts';
-import { resolveConnection } from '../../lib/config/connection.ts';
-import { logLevel, readPipeline, readProvider, readSimulator } from '../../lib/config/sections.ts';
-import { runUntilStopped } from '../../lib/lifecycle.ts';
-import { createLogger } from '../../lib/log.ts';
-import { stageMetrics } from '../../lib/metrics.ts';
-import { listenMetrics } from '../../lib/metrics-server.ts';
-import { openPipeline } from '../../lib/pipeline.ts';
+import {
+  logLevel,
+  readPipeline,
+  readProvider,
+  readSimulator,
+  readStageRuntime,
+} from '../../lib/config/sections.ts';
+import { serveStage } from '../../lib/stage-process.ts';
 import { startResponderStage } from './stage.ts';
 
 export const respondUsage = `usage: valbench respond [options]
@@ -20,7 +20,10 @@ export const respondUsage = `usage: valbench respond [options]
   --concurrency 16      model calls in flight in this process (adapts down on 429)
   --group ID            consumer group (default <topic-prefix>responder-<endpoint>)
   --metrics-port 9465   Prometheus /metrics (0: any free port, off: none)
-  --grace-seconds 30 --session-timeout-seconds 30    --topic-prefix valbench. --partitions 6
+  --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
+  --attempts 5 (per call, for 5xx, timeouts, empty completions; then the dead-letter topic)
+  --rate-limit-budget-minutes 30 (429s slow the pool down this long, then the responder stops)
+  --topic-prefix valbench. --partitions 6      /healthz on the metrics port: 503 while not consuming
   simulated provider: --sim-profile --sim-seed --sim-latency-ms ... as in valbench run --help`;
 
 /** `valbench respond`: prompts → responses, one process of the responder group. */
@@ -38,37 +41,30 @@ export async function main(
   const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
   const group = s.optionalString('group');
   const listen = readListen(s, 'metrics-port', 9465);
-  const graceMs = s.number('grace-seconds', 30, { min: 0 }) * 1000;
-  const sessionTimeoutMs = s.number('session-timeout-seconds', 30, { min: 6, max: 300 }) * 1000;
-  const pipelineSettings = readPipeline(s);
+  const runtime = readStageRuntime(s);
+  const pipeline = readPipeline(s);
   const level = logLevel(env, s);
   finishSettings(s);
 
-  const logger = createLogger({ level, name: 'valbench-responder' });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'valbench_responder_' });
-  const connection = await resolveConnection(env, 'valbench-responder', (line) => {
-    logger.info(line);
-  });
-  const pipeline = await openPipeline(connection, pipelineSettings, logger);
-  const server = listen === null ? null : await listenMetrics(registry, listen);
-  const stage = await startResponderStage({
-    pipeline,
-    provider,
-    simulator,
-    concurrency,
-    ...(group === null ? {} : { groupId: group }),
-    logger,
-    metrics: stageMetrics(registry),
-    sessionTimeoutMs,
-  });
-  logger.info(
-    { provider: provider.provider, endpoint: provider.endpoint, metrics: server?.url, concurrency },
-    'responder running',
+  return serveStage(
+    { name: 'responder', env, level, pipeline, runtime, listen },
+    async ({ pipeline: opened, logger, metrics }) => {
+      const stage = await startResponderStage({
+        pipeline: opened,
+        provider,
+        simulator,
+        concurrency,
+        ...(group === null ? {} : { groupId: group }),
+        logger,
+        metrics,
+        retry: runtime.retry,
+        sessionTimeoutMs: runtime.sessionTimeoutMs,
+        publishDeadlineMs: runtime.publishDeadlineMs,
+      });
+      return {
+        stage,
+        fields: { provider: provider.provider, endpoint: provider.endpoint, concurrency },
+      };
+    },
   );
-  return runUntilStopped([stage], {
-    logger,
-    graceMs,
-    closers: server === null ? [] : [['metrics server', () => server.close()]],
-  });
 }

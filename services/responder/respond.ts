@@ -1,5 +1,5 @@
 import type { HandleContext } from '../../lib/kafka/stage.ts';
-import { callModel } from '../../lib/llm/call.ts';
+import { callModel, isTruncated } from '../../lib/llm/call.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type {
@@ -59,6 +59,7 @@ export function createResponder(deps: ResponderDeps) {
       reasoningTokens: value.reasoningTokens,
       latencyMs: Math.round(now() - started),
       attempts,
+      truncated: isTruncated(value.finishReason),
     };
   }
 

@@ -21,6 +21,7 @@ export interface ResponderStageOptions {
   metrics: StageMetrics;
   retry?: RetryPolicy;
   sessionTimeoutMs?: number;
+  publishDeadlineMs?: number;
   onProgress?: (finished: number) => void;
 }
 
@@ -56,6 +57,8 @@ export function startResponderStage(options: ResponderStageOptions): Promise<Run
   return startStage({
     stage: 'responder',
     kafka: pipeline.kafka,
+    brokers: pipeline.brokers,
+    connectivity: pipeline.connectivity,
     groupId: options.groupId ?? responderGroupId(pipeline.names.prefix, provider.endpoint),
     input: { topic: pipeline.names.prompts, codec: pipeline.codecs.prompt },
     output: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
@@ -80,5 +83,8 @@ export function startResponderStage(options: ResponderStageOptions): Promise<Run
     ...(options.sessionTimeoutMs === undefined
       ? {}
       : { sessionTimeoutMs: options.sessionTimeoutMs }),
+    ...(options.publishDeadlineMs === undefined
+      ? {}
+      : { publishDeadlineMs: options.publishDeadlineMs }),
   });
 }

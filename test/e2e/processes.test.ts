@@ -4,60 +4,32 @@
  * SDK) and the judge the in-process simulated provider. A responder killed with SIGKILL mid-run
  * and restarted must leave every pair counted exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groundTruth } from '../../lib/simulator/behaviour.ts';
 import { noFaults } from '../../lib/simulator/model.ts';
 import { startSimulatorServer, type SimulatorServer } from '../../lib/simulator/server.ts';
 import { topicNames } from '../../lib/topics.ts';
-import { computeMetrics, summarize, type Summary } from '../../services/aggregator/metrics.ts';
+import type { Summary } from '../../services/aggregator/metrics.ts';
+import { spawnValbench, type CliProcess } from '../support/cli.ts';
 import { connectTestCluster, waitFor, type TestCluster } from '../support/kafka.ts';
+import { expectedSummary, writePairs } from '../support/pairs.ts';
 
-const cli = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 let cluster: TestCluster;
 let server: SimulatorServer;
 const children: ChildProcess[] = [];
 
-interface Running {
-  child: ChildProcess;
-  lines: string[];
-  exit: Promise<number | null>;
-}
-
-function valbench(args: string[]): Running {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      KAFKA_BROKERS: cluster.brokers,
-      SCHEMA_REGISTRY_URL: cluster.registryUrl,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function valbench(args: string[]): CliProcess {
+  const running = spawnValbench(args, {
+    KAFKA_BROKERS: cluster.brokers,
+    SCHEMA_REGISTRY_URL: cluster.registryUrl,
+    LOG_LEVEL: 'info',
   });
-  children.push(child);
-  const lines: string[] = [];
-  let buffered = '';
-  const collect = (chunk: Buffer): void => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exit = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
-      resolve(code);
-    });
-  });
-  return { child, lines, exit };
+  children.push(running.child);
+  return running;
 }
 
 /** The aggregator's base URL, from the line it logs once it listens. */
-async function aggregatorUrl(aggregator: Running): Promise<string> {
+async function aggregatorUrl(aggregator: CliProcess): Promise<string> {
   let url: string | undefined;
   await waitFor(
     () => {
@@ -117,17 +89,7 @@ afterAll(async () => {
 describe('stages as separate processes', () => {
   it('a responder killed with SIGKILL and restarted leaves every pair counted exactly once', async () => {
     const pairs = 120;
-    const dir = mkdtempSync(join(tmpdir(), 'valbench-procs-'));
-    const input = join(dir, 'pairs.jsonl');
-    const rows = Array.from({ length: pairs }, (_, i) => ({
-      id: i + 1,
-      issue_description: `Issue ${i + 1}`,
-      for_question: `Argue for position ${i + 1}.`,
-      against_question: `Argue against position ${i + 1}.`,
-      issue_scale: i % 3,
-      category: i % 2 === 0 ? 'politics' : null,
-    }));
-    writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const { input, rows } = writePairs(pairs);
     const prefix = `${cluster.unique('procs')}.`;
     const names = topicNames(prefix);
     const common = ['--topic-prefix', prefix, '--partitions', '3'];
@@ -156,11 +118,8 @@ describe('stages as separate processes', () => {
     const answeredBeforeKill = await topicSize(names.responses);
     expect(answeredBeforeKill).toBeLessThan(pairs);
 
-    // Publishing the same run again (a retried deploy hook, say) must not double anything.
-    const again = valbench(['produce', '--input', input, ...model, ...common]);
-    expect(await again.exit).toBe(0);
-    expect(again.lines.find((l) => l.startsWith('{"runId"'))).toContain(runId);
-
+    // No republish before the restart: a commit that ran ahead of unfinished work would show
+    // here as a pair never answered.
     const second = valbench([...respondArgs, ...common]);
     const judge = valbench(['judge', '--concurrency', '8', ...stageFlags, ...common]);
     const aggregator = valbench(['aggregate', '--metrics-port', '0', ...common]);
@@ -198,16 +157,20 @@ describe('stages as separate processes', () => {
     expect(await restarted.exit).toBe(0);
     expect(rebuilt).toEqual(mine);
 
-    const expected = summarize(
-      computeMetrics(
-        rows.map((row) => {
-          const t = groundTruth('mixed', 11, String(row.id));
-          return { valid: true, ...t, issueScale: row.issue_scale, category: row.category };
-        }),
-      ).overall,
-    );
-    expect(mine).toEqual(expected);
+    expect(mine).toEqual(expectedSummary(rows, 'mixed', 11));
     // The responses topic may hold a pair twice (answered, not committed, killed): counted once.
     expect(await topicSize(names.responses)).toBeGreaterThanOrEqual(pairs);
+    // The kill repeated at most the calls in flight (6 pairs: 12 model calls).
+    expect(server.served['chat'] ?? 0).toBeLessThanOrEqual(2 * pairs + 2 * 6);
+
+    // Publishing the same run again (a retried deploy hook, say) publishes nothing new.
+    const again = valbench(['produce', '--input', input, ...model, ...common]);
+    expect(await again.exit).toBe(0);
+    const republished = JSON.parse(again.lines.find((l) => l.startsWith('{"runId"')) ?? '{}') as {
+      runId?: string;
+      published?: number;
+      alreadyPublished?: number;
+    };
+    expect(republished).toMatchObject({ runId, published: 0, alreadyPublished: pairs });
   });
 });

@@ -59,6 +59,7 @@ export function sampleResponse(pairId = '17'): ResponsePair {
     reasoningTokens: null,
     latencyMs: 812,
     attempts: 1,
+    truncated: false,
   };
   return {
     runId: prompt.runId,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, redactSecrets, retryAfterMs } from '../../../../lib/llm/failure.ts';
+import { classifyFailure, retryAfterMs } from '../../../../lib/llm/failure.ts';
+import { redactSecrets } from '../../../../lib/secrets.ts';
 
 const key = 'sk-live-abcdefghijklmnop';
 

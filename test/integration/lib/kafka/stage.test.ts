@@ -1,0 +1,167 @@
+/**
+ * The stage loop (lib/kafka/stage.ts) on the real broker and registry: backpressure, commits
+ * that never run ahead of unfinished work, members that take over repeating only what was in
+ * flight, and the grace-period abort. The handlers are the tests' own (no model is called).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCommitMetadata } from '../../../../lib/kafka/offsets.ts';
+import type { RunningStage } from '../../../../lib/kafka/stage.ts';
+import {
+  connectTestCluster,
+  readMessages,
+  waitFor,
+  type TestCluster,
+} from '../../../support/kafka.ts';
+import { stageBench, untilAborted } from '../../../support/stage.ts';
+
+let cluster: TestCluster;
+const running: RunningStage[] = [];
+const ids = (n: number, from = 0): string[] =>
+  Array.from({ length: n }, (_, i) => String(from + i));
+
+beforeAll(async () => {
+  cluster = await connectTestCluster();
+});
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.stop(0)));
+  await cluster.close();
+});
+
+describe('the stage loop on a real broker', () => {
+  it('keeps at most C records in flight and answers every record once', async () => {
+    const bench = await stageBench(cluster, 3);
+    await bench.publish(ids(60));
+    let now = 0;
+    let peak = 0;
+    const handled: string[] = [];
+    const stage = await bench.start({
+      concurrency: 3,
+      handle: async (prompt) => {
+        now += 1;
+        peak = Math.max(peak, now);
+        await sleep(15);
+        now -= 1;
+        handled.push(prompt.pairId);
+      },
+    });
+    running.push(stage);
+    await waitFor(() => handled.length >= 60, '60 records handled');
+    expect(stage.health().consuming).toBe(true);
+    const outputs = await readMessages(cluster, bench.pipeline.names.responses, 60);
+    await stage.stop(5_000);
+    expect(stage.health()).toMatchObject({ consuming: false, reason: 'responder is stopping' });
+    expect(peak).toBe(3);
+    expect(new Set(handled).size).toBe(60);
+    expect(handled).toHaveLength(60);
+    expect(new Set(outputs.map((m) => m.key?.toString())).size).toBe(60);
+  });
+
+  it('never commits past the lowest unfinished offset, and names the unfinished ones', async () => {
+    const bench = await stageBench(cluster, 1);
+    await bench.publish(ids(10));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled = new Set<string>();
+    const stage = await bench.start({
+      concurrency: 20,
+      handle: async (prompt) => {
+        if (prompt.pairId === '0') await gate;
+        handled.add(prompt.pairId);
+      },
+    });
+    running.push(stage);
+    let metadata: string | null = null;
+    await waitFor(async () => {
+      const [p] = await bench.committed();
+      metadata = p?.metadata ?? null;
+      return decodeCommitMetadata(0n, metadata)?.high === 10n;
+    }, 'offsets 1-9 committed as done in the metadata');
+    const [held] = await bench.committed();
+    expect(held?.offset).toBe('0');
+    expect(decodeCommitMetadata(0n, metadata)?.incomplete).toEqual([0n]);
+    expect(handled.has('0')).toBe(false);
+    release();
+    await waitFor(async () => (await bench.committed())[0]?.offset === '10', 'offset 10 committed');
+    await stage.stop(5_000);
+  });
+
+  it('a member taking over after the grace-period abort repeats only what was in flight', async () => {
+    const bench = await stageBench(cluster, 1);
+    await bench.publish(ids(12));
+    const aborted: string[] = [];
+    const first = await bench.start({
+      concurrency: 20,
+      handle: async (prompt, context) => {
+        if (prompt.pairId !== '0' && prompt.pairId !== '5') return;
+        try {
+          await untilAborted(context.signal);
+        } finally {
+          aborted.push(prompt.pairId);
+        }
+      },
+    });
+    running.push(first);
+    await waitFor(async () => {
+      const [p] = await bench.committed();
+      return decodeCommitMetadata(0n, p?.metadata ?? null)?.high === 12n;
+    }, 'everything but 0 and 5 committed as done');
+    const stopping = Date.now();
+    await first.stop(300);
+    expect(Date.now() - stopping).toBeLessThan(8_000);
+    expect(aborted.sort()).toEqual(['0', '5']);
+    const [after] = await bench.committed();
+    expect(after?.offset).toBe('0');
+
+    const redone: string[] = [];
+    const second = await bench.start({
+      concurrency: 20,
+      handle: (prompt) => {
+        redone.push(prompt.pairId);
+        return Promise.resolve();
+      },
+    });
+    running.push(second);
+    await waitFor(async () => (await bench.committed())[0]?.offset === '12', 'all 12 committed');
+    await second.stop(5_000);
+    expect(redone.sort()).toEqual(['0', '5']);
+  });
+
+  it('a second member joining mid-run loses nothing and repeats nothing that was finished', async () => {
+    const bench = await stageBench(cluster, 3);
+    const pairs = ids(150);
+    await bench.publish(pairs);
+    const byA: string[] = [];
+    const byB: string[] = [];
+    const slow =
+      (into: string[]) =>
+      async (prompt: { pairId: string }, context: { signal: AbortSignal }): Promise<void> => {
+        await sleep(150, undefined, { signal: context.signal });
+        into.push(prompt.pairId);
+      };
+    const a = await bench.start({ concurrency: 4, handle: slow(byA) });
+    running.push(a);
+    await waitFor(() => byA.length >= 20, 'member A finished 20');
+    // What A finished a moment before B joined has been committed (A commits as it finishes).
+    await sleep(300);
+    const finishedBeforeB = new Set(byA);
+    const b = await bench.start({ concurrency: 4, handle: slow(byB) });
+    running.push(b);
+    await waitFor(
+      () => new Set([...byA, ...byB]).size >= pairs.length,
+      'every pair handled by A or B',
+      60_000,
+    );
+    const outputs = await readMessages(cluster, bench.pipeline.names.responses, pairs.length);
+    await Promise.all([a.stop(5_000), b.stop(5_000)]);
+    expect(new Set(outputs.map((m) => m.key?.toString()))).toEqual(
+      new Set(pairs.map((id) => `run-1/${id}`)),
+    );
+    expect(byB.filter((id) => finishedBeforeB.has(id))).toEqual([]);
+    // Repeats are bounded by what A had in flight when its partitions moved.
+    expect(byA.length + byB.length - pairs.length).toBeLessThanOrEqual(4);
+    expect(byB.length).toBeGreaterThan(0);
+  });
+});

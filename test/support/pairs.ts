@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groundTruth, type Profile } from '../../lib/simulator/behaviour.ts';
-import { computeMetrics, summarize, type Summary } from '../../services/aggregator/metrics.ts';
+import {
+  computeMetrics,
+  summarize,
+  type ScoredJudgment,
+  type Summary,
+} from '../../services/aggregator/metrics.ts';
 
 /** One synthetic dataset row, in the dataset's own column names. */
 export interface PairRow {
@@ -29,16 +34,17 @@ export function writePairs(count: number): { input: string; rows: PairRow[] } {
   return { input, rows };
 }
 
+/** The judgment of one row as a correct judge gives it and the aggregator scores it. */
+export function expectedJudgment(row: PairRow, profile: Profile, seed: number): ScoredJudgment {
+  return {
+    valid: true,
+    ...groundTruth(profile, seed, String(row.id)),
+    issueScale: row.issue_scale,
+    category: row.category,
+  };
+}
+
 /** The summary a correct pipeline must produce on these rows: the simulator's ground truth. */
 export function expectedSummary(rows: readonly PairRow[], profile: Profile, seed: number): Summary {
-  return summarize(
-    computeMetrics(
-      rows.map((row) => ({
-        valid: true,
-        ...groundTruth(profile, seed, String(row.id)),
-        issueScale: row.issue_scale,
-        category: row.category,
-      })),
-    ).overall,
-  );
+  return summarize(computeMetrics(rows.map((row) => expectedJudgment(row, profile, seed))).overall);
 }

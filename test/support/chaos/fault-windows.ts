@@ -11,7 +11,7 @@ import type { TopicNames } from '../../../lib/topics.ts';
 import type { ClusterProbe } from './cluster-probe.ts';
 import { injectFault, type FaultKind, type Injection } from './faults.ts';
 import type { PipelineWatch } from './pipeline-watch.ts';
-import type { PrivateStack } from './private-stack.ts';
+import type { PrivateStack } from '../private-stack.ts';
 import { duplicatesJudged, produceOnce, produceWithKill } from './produce-phase.ts';
 import type { ChaosOptions } from './run.ts';
 import type { Stages } from './stages.ts';

@@ -7,13 +7,15 @@
  *   has committed further on every partition that had work pending at the fault;
  * - aggregator: SIGKILL, restarted at once; recovered when the new one counts at least what the
  *   killed one had counted (its state rebuilt from the judgments topic);
- * - broker / registry: kill -9 of that part of the private stack, then `valbench stack up`;
+ * - broker / registry: kill -9 of that part of the private stack, then `valbench stack up` on its
+ *   folder and ports, as an operator would (it starts the part that is down on its data);
  *   recovered when the responder and judge groups moved on as above and the aggregator counts
  *   more than at the fault (or every pair).
  */
 import type { TopicNames } from '../../../lib/topics.ts';
 import type { ClusterProbe } from './cluster-probe.ts';
-import type { PrivateStack } from './private-stack.ts';
+import { spawnValbench } from '../cli.ts';
+import type { PrivateStack } from '../private-stack.ts';
 import type { Stages } from './stages.ts';
 import type { SupervisedStage } from './stage-process.ts';
 
@@ -70,6 +72,13 @@ async function groupMovesOn(
   };
 }
 
+/** `valbench stack up` on the private stack's folder and ports. */
+async function stackUp(stack: PrivateStack): Promise<void> {
+  const up = spawnValbench(['stack', 'up'], { ...stack.env, HOME: process.env['HOME'] ?? '' });
+  const code = await up.exit;
+  if (code !== 0) throw new Error(`valbench stack up exited ${code}:\n${up.text()}`);
+}
+
 /** SIGKILL, and once the process is gone the same command again. */
 async function restartProcess(stage: SupervisedStage): Promise<void> {
   await stage.kill();
@@ -122,7 +131,7 @@ export async function injectFault(
       const at = Date.now();
       await target.stack.kill(kind === 'broker' ? 'kafka' : 'registry');
       let up = false;
-      const restarted = target.stack.up().then(() => {
+      const restarted = stackUp(target.stack).then(() => {
         up = true;
       });
       return {

@@ -11,9 +11,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isValbenchError } from '../../../lib/errors.ts';
 import type { RecordCodec } from '../../../lib/kafka/codec.ts';
-import { groundTruth } from '../../../lib/simulator/behaviour.ts';
-import { computeMetrics, summarize, type Summary } from '../../../services/aggregator/metrics.ts';
 import { scored } from '../../../services/aggregator/state.ts';
+import { expectedJudgment, type PairRow } from '../pairs.ts';
 import type { Call } from './call-log.ts';
 import type { FaultKind } from './faults.ts';
 
@@ -66,28 +65,6 @@ export function boundOf(
   }
 }
 
-/** A row of the run's input as far as the metrics go. */
-export interface TruthRow {
-  id: number;
-  issue_scale: number;
-  category: string | null;
-}
-
-function expectedScored(row: TruthRow, seed: number) {
-  return {
-    valid: true,
-    ...groundTruth('mixed', seed, String(row.id)),
-    issueScale: row.issue_scale,
-    category: row.category,
-  };
-}
-
-/** The run's cumulative metrics as a correct pipeline reports them, over JSON as /api/metrics. */
-export function expectedSummary(rows: readonly TruthRow[], seed: number): Summary {
-  const summary = summarize(computeMetrics(rows.map((row) => expectedScored(row, seed))).overall);
-  return JSON.parse(JSON.stringify(summary)) as Summary;
-}
-
 /**
  * Each judgment record compared with the ground truth of its pair: the pairs with a record that
  * would count differently (with when the first such record was seen), and the undecodable ones.
@@ -95,7 +72,7 @@ export function expectedSummary(rows: readonly TruthRow[], seed: number): Summar
 export async function checkJudgments(
   values: Map<string, { at: number; value: Buffer }[]>,
   codec: RecordCodec<'judgment'>,
-  rows: readonly TruthRow[],
+  rows: readonly PairRow[],
   seed: number,
 ): Promise<{ wrong: Map<string, number>; undecodable: number }> {
   const byId = new Map(rows.map((row) => [String(row.id), row]));
@@ -115,7 +92,8 @@ export async function checkJudgments(
         undecodable += 1;
         continue;
       }
-      const fine = row !== undefined && isDeepStrictEqual(judged, expectedScored(row, seed));
+      const fine =
+        row !== undefined && isDeepStrictEqual(judged, expectedJudgment(row, 'mixed', seed));
       if (!fine && !wrong.has(pair)) wrong.set(pair, at);
     }
   }

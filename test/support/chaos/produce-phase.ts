@@ -7,12 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicNames } from '../../../lib/topics.ts';
 import type { ClusterProbe, Offsets } from './cluster-probe.ts';
 import { readUpTo } from './log-state.ts';
-import type { ProcessRun } from './stage-process.ts';
+import type { CliProcess } from '../cli.ts';
 import type { Stages } from './stages.ts';
 import type { TopicView } from './topic-watcher.ts';
 
 /** The run id `valbench produce` prints when it is done. */
-async function producedRunId(run: ProcessRun): Promise<string> {
+async function producedRunId(run: CliProcess): Promise<string> {
   const code = await run.exit;
   const line = run.lines.find((l) => l.startsWith('{"runId"'));
   if (code !== 0 || line === undefined)

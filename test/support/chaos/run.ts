@@ -4,9 +4,10 @@
  * points of the run, each measured in its own window (see figures.ts), and the final count and
  * metrics compared with the simulator's ground truth. Used by bench/chaos.ts and the e2e test.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createKafka } from '../../../lib/kafka/client.ts';
 import { createCodec } from '../../../lib/kafka/codec.ts';
@@ -16,16 +17,15 @@ import { unitHash } from '../../../lib/simulator/behaviour.ts';
 import { noFaults, type Latency } from '../../../lib/simulator/model.ts';
 import { startSimulatorServer } from '../../../lib/simulator/server.ts';
 import { topicNames } from '../../../lib/topics.ts';
-import { writeRows } from '../../../bench/rows.ts';
 import { startCallLog } from './call-log.ts';
 import { createClusterProbe } from './cluster-probe.ts';
-import { boundOf, checkJudgments, expectedSummary, perWindow, repeatTimes } from './figures.ts';
-import type { TruthRow } from './figures.ts';
+import { expectedSummary, writePairs } from '../pairs.ts';
+import { boundOf, checkJudgments, perWindow, repeatTimes } from './figures.ts';
 import { runFaults } from './fault-windows.ts';
 import type { FaultKind } from './faults.ts';
 import { drained, readLogState } from './log-state.ts';
 import { watchPipeline } from './pipeline-watch.ts';
-import { startPrivateStack } from './private-stack.ts';
+import { startPrivateStack } from '../private-stack.ts';
 import type { ChaosReport, FaultFigures } from './report.ts';
 import { startStages } from './stages.ts';
 import { watchTopics } from './topic-watcher.ts';
@@ -66,15 +66,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const closers: [string, () => Promise<unknown>][] = [];
   const dir = mkdtempSync(join(tmpdir(), 'valbench-chaos-'));
   try {
-    const input = join(dir, 'pairs.jsonl');
-    writeRows(input, options.pairs);
-    const rows = readFileSync(input, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as TruthRow);
-    const stack = await startPrivateStack();
-    closers.push(['private stack', () => stack.destroy()]);
-    options.log(`private stack up: ${stack.brokers}, ${stack.registryUrl} (${stack.dir})`);
+    const { input, rows } = writePairs(options.pairs);
+    closers.push(['input folder', () => rm(dirname(input), { recursive: true, force: true })]);
+    const stack = await startPrivateStack('chaos');
+    closers.push(['private stack', () => stack.remove()]);
+    options.log(`private stack up: ${stack.brokers}, ${stack.registryUrl}`);
 
     const simulator = { profile: 'mixed', seed: options.seed, faults: noFaults } as const;
     const model = await startSimulatorServer({ ...simulator, latency: latencyOf(options) });
@@ -194,7 +190,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const counted = final?.count ?? 0;
     const metricsEqual =
       final?.cumulative != null &&
-      isDeepStrictEqual(final.cumulative, expectedSummary(rows, options.seed));
+      // Over JSON, as /api/metrics answers.
+      isDeepStrictEqual(
+        final.cumulative,
+        JSON.parse(JSON.stringify(expectedSummary(rows, 'mixed', options.seed))),
+      );
     const starts = windows.list.flatMap((w) => (w.start === null ? [] : [w.start]));
     const modelExtra = perWindow(repeatTimes(modelLog.calls), starts);
     const judgeExtra = perWindow(repeatTimes(judgeLog.calls), starts);

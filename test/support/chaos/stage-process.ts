@@ -4,43 +4,23 @@
  * it is started again after a second, and the exit is recorded (the chaos report shows it).
  * Exits the harness caused (SIGKILL, SIGTERM) are never restarted by the supervisor.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnValbench, type CliProcess } from '../cli.ts';
 
-export const cliPath = join(import.meta.dirname, '..', '..', '..', 'cli', 'main.ts');
-
-/** One process run of a `valbench` command: its output lines and its exit code. */
-export interface ProcessRun {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  /** The exit code, or null when a signal ended it. */
-  readonly exit: Promise<number | null>;
-}
-
-/** Starts `valbench <args>`; its output is kept in memory and appended to the log file. */
-export function spawnValbench(args: readonly string[], env: NodeJS.ProcessEnv, logFile: string) {
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let partial = '';
-  const collect = (chunk: Buffer): void => {
+/** `valbench <args>` as its own process, its output also appended to a log file. */
+export function spawnLogged(
+  args: readonly string[],
+  env: Record<string, string>,
+  logFile: string,
+): CliProcess {
+  const run = spawnValbench(args, env);
+  const append = (chunk: Buffer): void => {
     appendFileSync(logFile, chunk);
-    const parts = (partial + chunk.toString()).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exit = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
-      resolve(code);
-    });
-  });
-  const run: ProcessRun = { child, lines, exit };
+  run.child.stdout?.on('data', append);
+  run.child.stderr?.on('data', append);
   return run;
 }
 
@@ -55,7 +35,7 @@ export interface UnexpectedExit {
 export interface SupervisedStage {
   readonly name: string;
   /** The current process run. */
-  current(): ProcessRun;
+  current(): CliProcess;
   /** The current process runs and said so (its ready line). */
   ready(): boolean;
   /** SIGKILL (no drain, nothing committed); resolves once the process is gone. */
@@ -75,16 +55,16 @@ export function superviseStage(
   /** The line the stage logs once it runs, e.g. 'judge running'. */
   readyLine: string,
   args: readonly string[],
-  env: NodeJS.ProcessEnv,
+  env: Record<string, string>,
   logDir: string,
   onUnexpectedExit: (exit: UnexpectedExit) => void,
 ): SupervisedStage {
   const logFile = join(logDir, `${name}.log`);
-  let run: ProcessRun;
+  let run: CliProcess;
   let intended = false;
   const start = (): void => {
     intended = false;
-    const mine = spawnValbench(args, env, logFile);
+    const mine = spawnLogged(args, env, logFile);
     run = mine;
     void mine.exit.then(async (code) => {
       if (intended || run !== mine) return;
@@ -124,7 +104,7 @@ export function superviseStage(
 }
 
 /** The first line of the run that contains `text`, waiting for it to be printed. */
-export async function lineOf(run: ProcessRun, text: string, timeoutMs: number): Promise<string> {
+export async function lineOf(run: CliProcess, text: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = run.lines.find((l) => l.includes(text));

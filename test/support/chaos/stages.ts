@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { responderGroupId } from '../../../services/responder/stage.ts';
 import { judgeGroupId } from '../../../services/judge/stage.ts';
 import type { Summary } from '../../../services/aggregator/metrics.ts';
+import type { CliProcess } from '../cli.ts';
 import {
   lineOf,
-  spawnValbench,
+  spawnLogged,
   superviseStage,
-  type ProcessRun,
   type SupervisedStage,
   type UnexpectedExit,
 } from './stage-process.ts';
@@ -40,7 +40,7 @@ export interface Stages {
   /** Exits no fault caused, in order. */
   readonly unexpectedExits: UnexpectedExit[];
   /** A new `valbench produce` of the run. */
-  produce(): ProcessRun;
+  produce(): CliProcess;
   /** The current aggregator's count and cumulative metrics for the run (undefined: no answer). */
   aggregated(runId: string): Promise<{ count: number; cumulative: Summary | null } | undefined>;
   /** SIGTERM to every stage (they drain and commit); their exit codes ('hung': killed after a minute). */
@@ -51,8 +51,7 @@ const endpoint = 'chaos-model';
 
 /** Starts the aggregator, the responders and the judge, and waits until each runs. */
 export async function startStages(options: StagesOptions): Promise<Stages> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'] ?? '',
+  const env = {
     HOME: process.env['HOME'] ?? '',
     KAFKA_BROKERS: options.brokers,
     SCHEMA_REGISTRY_URL: options.registryUrl,
@@ -112,7 +111,7 @@ export async function startStages(options: StagesOptions): Promise<Stages> {
     produce() {
       produced += 1;
       const log = join(options.logDir, `producer-${produced}.log`);
-      return spawnValbench(['produce', '--input', options.input, ...identity, ...common], env, log);
+      return spawnLogged(['produce', '--input', options.input, ...identity, ...common], env, log);
     },
     async aggregated(runId) {
       const line = aggregator.current().lines.find((l) => l.includes('aggregator running'));

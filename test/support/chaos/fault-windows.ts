@@ -66,12 +66,17 @@ export async function runFaults(deps: {
     lostSoFar = lost;
     overSoFar = Math.max(over, overSoFar);
   };
-  const opened = (kind: FaultKind, start: number | null, note: string): FaultWindow => {
+  const opened = (
+    kind: FaultKind,
+    start: number | null,
+    note: string,
+    judgedAtFault = start === null ? null : watch.judged(),
+  ): FaultWindow => {
     const window: FaultWindow = {
       kind,
       note,
       start,
-      judgedAtFault: start === null ? null : watch.judged(),
+      judgedAtFault,
       recoverySeconds: null,
       settled: false,
       lost: 0,
@@ -104,7 +109,9 @@ export async function runFaults(deps: {
   const target = { ...deps, runId: '', pairs };
   if (options.faults.includes('producer')) {
     const killAt = 1 + Math.floor(deps.random('producer:point') * 0.75 * pairs);
-    const produced = await produceWithKill(deps.stages, deps.probe, deps.names, killAt);
+    const produced = await produceWithKill(deps.stages, deps.probe, deps.names, killAt, () =>
+      watch.judged(),
+    );
     target.runId = produced.runId;
     deps.onRunId(produced.runId);
     open = opened(
@@ -113,6 +120,7 @@ export async function runFaults(deps: {
       produced.killed
         ? `killed with ${produced.publishedAtKill} prompts published`
         : 'it had finished before the kill',
+      produced.judgedAtKill,
     );
     log(`producer: ${open.note}; produce ran again`);
     await followUp(open, {
@@ -122,12 +130,7 @@ export async function runFaults(deps: {
       recovered: () => Promise.resolve(deps.watcher.prompts.pairs.size >= pairs),
     });
     // Prompts published twice are answered when the responder reaches them, long after calm.
-    const duplicates = duplicatesJudged(
-      deps.watcher.prompts,
-      deps.probe,
-      deps.names,
-      deps.stages.groups,
-    );
+    const duplicates = duplicatesJudged(deps.watcher, deps.probe, deps.names, deps.stages.groups);
     if (!(await watch.until(duplicates, stallMs, deadline))) {
       open.settled = false;
       open.note += '; its duplicated prompts were not all judged';

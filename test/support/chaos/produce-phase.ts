@@ -9,7 +9,7 @@ import type { ClusterProbe, Offsets } from './cluster-probe.ts';
 import { readUpTo } from './log-state.ts';
 import type { CliProcess } from '../cli.ts';
 import type { Stages } from './stages.ts';
-import type { TopicView } from './topic-watcher.ts';
+import type { Located, TopicView } from './topic-watcher.ts';
 
 /** The run id `valbench produce` prints when it is done. */
 async function producedRunId(run: CliProcess): Promise<string> {
@@ -30,6 +30,8 @@ export interface KilledProduce {
   killedAt: number;
   /** Prompt records on the topic when the kill was sent. */
   publishedAtKill: number;
+  /** Pairs judged when the kill was sent. */
+  judgedAtKill: number;
   killed: boolean;
 }
 
@@ -38,6 +40,7 @@ export async function produceWithKill(
   probe: ClusterProbe,
   names: TopicNames,
   killAt: number,
+  judged: () => number,
 ): Promise<KilledProduce> {
   const first = stages.produce();
   let published = 0;
@@ -48,48 +51,56 @@ export async function produceWithKill(
     await sleep(10);
   }
   const killedAt = Date.now();
+  const judgedAtKill = judged();
   // The producer may have finished between the last look and now: then nothing is killed.
   const killed = first.child.exitCode === null && first.child.kill('SIGKILL');
   await first.exit;
   const runId = await produceOnce(stages);
-  return { runId, killedAt, publishedAtKill: published, killed };
+  return { runId, killedAt, publishedAtKill: published, judgedAtKill, killed };
+}
+
+/** The highest offset of these records in each partition. */
+function lastOffsets(records: readonly Located[]): Map<number, number> {
+  const last = new Map<number, number>();
+  for (const at of records)
+    last.set(at.partition, Math.max(last.get(at.partition) ?? -1, at.offset));
+  return last;
+}
+
+function committedPast(committed: Offsets, last: Map<number, number>): boolean {
+  return [...last].every(([partition, offset]) => (committed.get(partition) ?? -1) > offset);
 }
 
 /**
- * A check that the records a second produce duplicated (a pair's prompt published again) have
- * gone through: the responder group committed past the last duplicate of every partition, then
- * the judge group past every response written by that time. Until then the duplicates still cost
- * model and judge calls, which belong to the producer fault's window. True at once when produce
- * published no pair twice.
+ * A check that the prompts a second produce published again (duplicates) have gone through: the
+ * responder group committed past the last duplicate of every partition, then the judge group past
+ * the last response of those pairs. Until then the duplicates still cost model and judge calls,
+ * which belong to the producer fault's window. True at once when no pair was published twice.
  */
 export function duplicatesJudged(
-  prompts: TopicView,
+  views: { prompts: TopicView; responses: TopicView },
   probe: ClusterProbe,
   names: TopicNames,
   groups: { responder: string; judge: string },
 ): () => Promise<boolean> {
-  let responsesEnd: Offsets | undefined;
+  let lastResponses: Map<number, number> | undefined;
   return async () => {
-    if (responsesEnd === undefined) {
+    if (lastResponses === undefined) {
       const promptsEnd = (await probe.logRange(names.prompts))?.end;
-      if (promptsEnd === undefined || !readUpTo(prompts, promptsEnd)) return false;
-      const lastDuplicate = new Map<number, number>();
-      for (const records of prompts.pairs.values()) {
-        for (const at of records.slice(1))
-          lastDuplicate.set(
-            at.partition,
-            Math.max(lastDuplicate.get(at.partition) ?? -1, at.offset),
-          );
-      }
-      const committed = await probe.committed(groups.responder, names.prompts);
-      if (committed === undefined) return false;
-      const passed = [...lastDuplicate].every(([p, offset]) => (committed.get(p) ?? -1) > offset);
-      if (!passed) return false;
-      responsesEnd = (await probe.logRange(names.responses))?.end;
-      if (responsesEnd === undefined) return false;
+      if (promptsEnd === undefined || !readUpTo(views.prompts, promptsEnd)) return false;
+      const duplicated = [...views.prompts.pairs].filter(([, records]) => records.length > 1);
+      if (duplicated.length === 0) return true;
+      const responded = await probe.committed(groups.responder, names.prompts);
+      const duplicates = lastOffsets(duplicated.flatMap(([, records]) => records.slice(1)));
+      if (responded === undefined || !committedPast(responded, duplicates)) return false;
+      // Their responses are all written now (before the commit): wait until the watcher has them.
+      const responsesEnd = (await probe.logRange(names.responses))?.end;
+      if (responsesEnd === undefined || !readUpTo(views.responses, responsesEnd)) return false;
+      lastResponses = lastOffsets(
+        duplicated.flatMap(([pair]) => views.responses.pairs.get(pair) ?? []),
+      );
     }
     const judged = await probe.committed(groups.judge, names.responses);
-    const end = responsesEnd;
-    return judged !== undefined && [...end].every(([p, offset]) => (judged.get(p) ?? -1) >= offset);
+    return judged !== undefined && committedPast(judged, lastResponses);
   };
 }

@@ -1,11 +1,11 @@
 /**
  * The faults of a chaos run, one after another, each in its own window. The producer's comes
- * first by nature (it hits the publishing of the run). Every other fault waits for a seeded point
- * of the run: with P pairs judged when the previous fault settled, R = pairs - P left and m faults
- * to go, it fires once P + (R / (m + 1)) × (0.5 + u) pairs are judged, u uniform in [0, 1) from
- * the seed, so every fault finds work left. A window closes when the next fault is injected (or
- * the run ends): the pairs that became lost in it and the rise of the aggregator's over-count are
- * its own.
+ * first by nature (it hits the publishing of the run). The other n faults have seeded points
+ * between 5% and 70% of the pairs judged, one in each of n equal slices: the i-th fires once
+ * pairs × (0.05 + 0.65 (i + u) / n) pairs are judged (u uniform in [0, 1) from the seed), or as
+ * soon as the fault before it settled when the run is past its point already, so that the last
+ * ones still find work in flight. A window closes when the next fault is injected (or the run
+ * ends): the pairs that became lost in it and the rise of the aggregator's over-count are its own.
  */
 import type { TopicNames } from '../../../lib/topics.ts';
 import type { ClusterProbe } from './cluster-probe.ts';
@@ -142,12 +142,8 @@ export async function runFaults(deps: {
 
   const rest = options.faults.filter((kind) => kind !== 'producer');
   for (const [i, kind] of rest.entries()) {
-    const judgedNow = watch.judged();
-    const share = (pairs - judgedNow) / (rest.length - i + 1);
-    const point = Math.min(
-      pairs,
-      judgedNow + Math.max(1, Math.round(share * (0.5 + deps.random(`${kind}:point`)))),
-    );
+    const slice = (i + deps.random(`${kind}:point`)) / rest.length;
+    const point = Math.round(pairs * (0.05 + 0.65 * slice));
     const reached = await watch.until(
       () => Promise.resolve(watch.judged() >= point),
       stallMs,

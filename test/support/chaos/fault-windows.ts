@@ -12,7 +12,8 @@ import type { ClusterProbe } from './cluster-probe.ts';
 import { injectFault, type FaultKind, type Injection } from './faults.ts';
 import type { PipelineWatch } from './pipeline-watch.ts';
 import type { PrivateStack } from '../private-stack.ts';
-import { duplicatesJudged, produceOnce, produceWithKill } from './produce-phase.ts';
+import { duplicatesConsumed } from './duplicates.ts';
+import { produceOnce, produceWithKill } from './produce-phase.ts';
 import type { ChaosOptions } from './run.ts';
 import type { Stages } from './stages.ts';
 import type { TopicWatcher } from './topic-watcher.ts';
@@ -85,7 +86,10 @@ export async function runFaults(deps: {
     list.push(window);
     return window;
   };
-  /** Recovery, then the restart done, then calm: no extra call for the quiet period. */
+  /**
+   * Recovery, then the restart done, then calm: no extra call for the quiet period and the
+   * records the fault left twice on a topic consumed by the next group (then calm again).
+   */
   const followUp = async (window: FaultWindow, injection: Injection): Promise<void> => {
     const start = window.start ?? Date.now();
     if (await watch.until(() => injection.recovered(), stallMs, deadline))
@@ -95,12 +99,14 @@ export async function runFaults(deps: {
       window.note += `; restart failed: ${String(error)}`;
     });
     const recoveredAt = Date.now();
-    window.settled = await watch.until(
-      () =>
-        Promise.resolve(Date.now() - Math.max(deps.lastRepeatAt(), recoveredAt) >= options.quietMs),
-      stallMs,
-      deadline,
-    );
+    const calm = (): Promise<boolean> =>
+      Promise.resolve(Date.now() - Math.max(deps.lastRepeatAt(), recoveredAt) >= options.quietMs);
+    const consumed = (): Promise<boolean> =>
+      duplicatesConsumed(deps.watcher, deps.probe, deps.names, deps.stages.groups);
+    window.settled =
+      (await watch.until(calm, stallMs, deadline)) &&
+      (await watch.until(consumed, stallMs, deadline)) &&
+      (await watch.until(calm, stallMs, deadline));
     log(
       `${window.kind}: recovered in ${window.recoverySeconds ?? 'never'} s, ${window.settled ? 'settled' : 'NOT settled'}`,
     );
@@ -129,12 +135,6 @@ export async function runFaults(deps: {
       restarted: Promise.resolve(),
       recovered: () => Promise.resolve(deps.watcher.prompts.pairs.size >= pairs),
     });
-    // Prompts published twice are answered when the responder reaches them, long after calm.
-    const duplicates = duplicatesJudged(deps.watcher, deps.probe, deps.names, deps.stages.groups);
-    if (!(await watch.until(duplicates, stallMs, deadline))) {
-      open.settled = false;
-      open.note += '; its duplicated prompts were not all judged';
-    }
   } else {
     target.runId = await produceOnce(deps.stages);
     deps.onRunId(target.runId);

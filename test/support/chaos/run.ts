@@ -4,7 +4,7 @@
  * points of the run, each measured in its own window (see figures.ts), and the final count and
  * metrics compared with the simulator's ground truth. Used by bench/chaos.ts and the e2e test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -275,9 +275,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       extraBeforeFaults.modelCalls === 0 &&
       extraBeforeFaults.judgeCalls === 0 &&
       faults.every((f) => f.pass);
-    // The stages' logs stay for a look when the run failed.
+    // The stages' logs and the calls stay for a look when the run failed.
     if (pass) rmSync(dir, { recursive: true, force: true });
-    else options.log(`stage logs kept in ${dir}`);
+    else {
+      for (const [name, log] of [['model', modelLog] as const, ['judge', judgeLog] as const]) {
+        const lines = log.calls.map((call) => JSON.stringify(call));
+        writeFileSync(join(dir, `${name}-calls.jsonl`), lines.join('\n') + '\n');
+      }
+      options.log(`stage logs and call logs kept in ${dir}`);
+    }
     return { faults, summary: { ...summary, pass } };
   } finally {
     for (const [name, close] of closers.reverse()) {

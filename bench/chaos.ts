@@ -2,9 +2,10 @@
  * Chaos benchmark: a 2,000-pair evaluation with each stage as its own `valbench` process (produce,
  * 2 × respond, judge, aggregate) on a PRIVATE stack it starts itself (own folder, free ports:
  * it kills the broker), the model under test and the judge two SIMULATOR servers with latency.
- * At seeded points it injects, one after another: SIGKILL of the producer while it publishes
- * (then produce again), of a responder, of the judge and of the aggregator (each restarted),
- * kill -9 of the broker and of the registry (then `valbench stack up`).
+ * One after another it injects: SIGKILL of the producer while it publishes (then produce again),
+ * then, at seeded points between 5% and 70% of the pairs judged, SIGKILL of a responder and of
+ * the judge (each restarted), kill -9 of the broker and of the registry (then `valbench stack
+ * up`), SIGKILL of the aggregator (restarted).
  *
  *   node bench/chaos.ts --pairs 2000 --latency-ms 100 --jitter-ms 50 --concurrency 8 --seed 1 \
  *     --faults producer,responder,judge,aggregator,broker,registry
@@ -20,13 +21,15 @@
  *   run's final metrics must equal summarize(computeMetrics(groundTruth of every pair)).
  * - extra model / judge calls: calls asking again for a (pair, side) already asked for, read from
  *   a recording proxy in front of each simulator; a fault's window runs from its injection to the
- *   next fault's, and the next fault waits until the previous recovered and no extra call came
- *   for --quiet-ms, so a fault's extra calls fall in its window. Run totals: simulator requests
- *   minus 2 × pairs (model) and minus pairs (judge).
- * - seconds to recover: from the kill until the pipeline moves through what it hit: the group
- *   committed further on every partition that had work pending (responder, judge), the restarted
- *   aggregator counts what the killed one had, every pair is on the prompts topic (producer),
- *   all of these and the aggregator counting more (broker, registry).
+ *   next fault's, and the next fault waits until the previous recovered, no extra call came for
+ *   --quiet-ms and the records it left twice on a topic (prompts, responses) were consumed by the
+ *   next group, so a fault's extra calls fall in its window. Run totals: simulator requests minus
+ *   2 × pairs (model) and minus pairs (judge).
+ * - seconds to recover: from the kill until the pipeline moves through what it hit: the restarted
+ *   responder or judge runs and its group commits further on a partition the kill stopped; the
+ *   restarted aggregator counts what the killed one had; every pair is on the prompts topic
+ *   (producer); the part is back, both groups commit further and the aggregator counts more
+ *   (broker, registry).
  * - bound: what the killed process can hold in flight: responder 2C model calls (and C judge
  *   calls for the responses it redoes), judge C, producer and aggregator 0; broker and registry
  *   everything in flight (goal 0).

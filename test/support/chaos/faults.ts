@@ -3,14 +3,16 @@
  * pipeline moves again through what it hit (recovery):
  * - producer: SIGKILL of `valbench produce` while it publishes, then produce run again; recovered
  *   when the second produce exited 0 and every pair of the run is on the prompts topic;
- * - responder / judge: SIGKILL of one such process, restarted at once; recovered when the group
- *   has committed further on every partition that had work pending at the fault;
+ * - responder / judge: SIGKILL of one such process, restarted at once; recovered when the
+ *   restarted process runs and the group commits further on a partition the fault stopped (one
+ *   that had work pending and did not move since: a surviving responder's partitions move on);
  * - aggregator: SIGKILL, restarted at once; recovered when the new one counts at least what the
  *   killed one had counted (its state rebuilt from the judgments topic);
  * - broker / registry: kill -9 of that part of the private stack, then `valbench stack up` on its
  *   folder and ports, as an operator would (it starts the part that is down on its data);
- *   recovered when the responder and judge groups moved on as above and the aggregator counts
- *   more than at the fault (or every pair).
+ *   recovered when the part is back, the responder and judge groups move on as above (or, when
+ *   nothing stopped, commit again after the restart) and the aggregator counts more than at the
+ *   fault (or every pair).
  */
 import type { TopicNames } from '../../../lib/topics.ts';
 import type { ClusterProbe } from './cluster-probe.ts';
@@ -55,20 +57,39 @@ export interface Injection {
   recovered(): Promise<boolean>;
 }
 
-/** A check, set up before the fault, that the group committed further on each lagging partition. */
+/**
+ * A check, set up before the fault, that the group moves again: once the restarted part is up
+ * (`up`), it commits further on a partition that had work pending at the fault. Partitions that
+ * moved before that are another member's (a surviving responder's) and do not count, unless all
+ * did (a registry restart stops nobody): then any commit after the restart does.
+ */
 async function groupMovesOn(
   probe: ClusterProbe,
   group: string,
   topic: string,
-): Promise<() => Promise<boolean>> {
+): Promise<(up: boolean) => Promise<boolean>> {
   const before = (await probe.committed(group, topic)) ?? new Map<number, number>();
   const range = await probe.logRange(topic);
   const lagging = [...(range?.end ?? [])]
     .filter(([p, end]) => Math.max(before.get(p) ?? -1, range?.start.get(p) ?? 0) < end)
     .map(([p]) => p);
-  return async () => {
+  const movedEarly = new Set<number>();
+  let baseline: Map<number, number> | undefined;
+  return async (up) => {
+    if (lagging.length === 0) return up;
     const now = await probe.committed(group, topic);
-    return now !== undefined && lagging.every((p) => (now.get(p) ?? -1) > (before.get(p) ?? -1));
+    if (now === undefined) return false;
+    const moved = (p: number, since: Map<number, number>): boolean =>
+      (now.get(p) ?? -1) > (since.get(p) ?? -1);
+    if (!up) {
+      for (const p of lagging) if (moved(p, before)) movedEarly.add(p);
+      return false;
+    }
+    baseline ??= now;
+    const stalled = lagging.filter((p) => !movedEarly.has(p));
+    return stalled.length > 0
+      ? stalled.some((p) => moved(p, before))
+      : lagging.some((p) => moved(p, baseline ?? now));
   };
 }
 
@@ -105,7 +126,7 @@ export async function injectFault(
         note: victim.name,
         at: Date.now(),
         restarted: restartProcess(victim),
-        recovered: async () => victim.ready() && (await movesOn()),
+        recovered: () => movesOn(victim.ready()),
       };
     }
     case 'judge': {
@@ -114,7 +135,7 @@ export async function injectFault(
         note: 'judge',
         at: Date.now(),
         restarted: restartProcess(stages.judge),
-        recovered: async () => stages.judge.ready() && (await movesOn()),
+        recovered: () => movesOn(stages.judge.ready()),
       };
     }
     case 'aggregator':
@@ -140,12 +161,10 @@ export async function injectFault(
         restarted,
         recovered: async () => {
           const now = (await counted()) ?? -1;
-          return (
-            up &&
-            (now > countBefore || now >= pairs) &&
-            (await responderMoves()) &&
-            (await judgeMoves())
-          );
+          // Both asked every time: each remembers what moved before the restart was done.
+          const responder = await responderMoves(up);
+          const judge = await judgeMoves(up);
+          return up && (now > countBefore || now >= pairs) && responder && judge;
         },
       };
     }

@@ -20,19 +20,22 @@
  *   with a judgment record that would count differently from the simulator's ground truth; the
  *   run's final metrics must equal summarize(computeMetrics(groundTruth of every pair)).
  * - extra model / judge calls: calls asking again for a (pair, side) already asked for, read from
- *   a recording proxy in front of each simulator; a fault's window runs from its injection to the
- *   next fault's, and the next fault waits until the previous recovered, no extra call came for
- *   --quiet-ms and the records it left twice on a topic (prompts, responses) were consumed by the
- *   next group, so a fault's extra calls fall in its window. Run totals: simulator requests minus
+ *   a recording proxy in front of each simulator. Each is charged to the first fault injected
+ *   between the previous call for that (pair, side) and it (a call in flight at a kill and asked
+ *   again after it belongs to that kill, however late), else to the fault whose window it falls
+ *   in. A fault's window runs to the next fault's injection, which waits until the fault
+ *   recovered, no extra call came for --quiet-ms and the records it left twice on a topic
+ *   (prompts, responses) were consumed by the next group. Run totals: simulator requests minus
  *   2 × pairs (model) and minus pairs (judge).
  * - seconds to recover: from the kill until the pipeline moves through what it hit: the restarted
  *   responder or judge runs and its group commits further on a partition the kill stopped; the
  *   restarted aggregator counts what the killed one had; every pair is on the prompts topic
  *   (producer); the part is back, both groups commit further and the aggregator counts more
  *   (broker, registry).
- * - bound: what the killed process can hold in flight: responder 2C model calls (and C judge
- *   calls for the responses it redoes), judge C, producer and aggregator 0; broker and registry
- *   everything in flight (goal 0).
+ * - bound: what the killed process can hold in flight: a responder C pairs, 2C model calls (and C
+ *   judge calls for the responses it writes again), the judge C calls, producer and aggregator 0;
+ *   a broker or registry restart everything in flight (responders × 2C model calls, responders ×
+ *   C + C judge calls), the goal there being 0.
  */
 import { parseFlags } from '../lib/config/args.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';

@@ -3,10 +3,11 @@
  *
  * Extra calls: a call for a (pair, side) already asked for is one extra call, so the extra calls
  * of a run are exactly the simulator's requests minus 2 × pairs (model) or pairs (judge) once
- * every pair is answered. Each extra call is charged to the window it falls in: a fault's window
- * runs from its injection to the next fault's, and the next fault is injected only once the
- * previous one recovered and no extra call was seen for a quiet period, so the calls a fault
- * causes fall in its own window.
+ * every pair is answered. Each extra call is charged to the first fault injected between the
+ * previous call for that (pair, side) and this one: the fault that cut the first call short or
+ * made its answer be asked for again (a call in flight at a kill is asked again after it, however
+ * late). With no fault in between, both calls fall in one fault's window (its duplicates consumed,
+ * see duplicates.ts) and the call is charged to that window's fault.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isValbenchError } from '../../../lib/errors.ts';
@@ -16,21 +17,36 @@ import { expectedJudgment, type PairRow } from '../pairs.ts';
 import type { Call } from './call-log.ts';
 import type { FaultKind } from './faults.ts';
 
-/** When each call that asked again for an already asked (pair, side) was made. */
-export function repeatTimes(calls: readonly Call[]): number[] {
-  const seen = new Set<string>();
-  const times: number[] = [];
+/** Each call that asked again for an already asked (pair, side): when, and when the call before. */
+export function repeats(calls: readonly Call[]): { at: number; previousAt: number }[] {
+  const last = new Map<string, number>();
+  const found: { at: number; previousAt: number }[] = [];
   for (const call of calls) {
-    if (seen.has(call.key)) times.push(call.at);
-    else seen.add(call.key);
+    const previousAt = last.get(call.key);
+    if (previousAt !== undefined) found.push({ at: call.at, previousAt });
+    last.set(call.key, call.at);
   }
-  return times;
+  return found;
 }
 
 /**
- * Counts times per window: index 0 is before the first fault, index k the window of the k-th
- * injected fault (from its start to the next start).
+ * Counts repeated calls per fault: index 0 before the first fault, index k the k-th injected
+ * fault (the starts, in order), each charged as the header says.
  */
+export function perFault(
+  found: readonly { at: number; previousAt: number }[],
+  starts: readonly number[],
+): number[] {
+  const counts = new Array<number>(starts.length + 1).fill(0);
+  for (const { at, previousAt } of found) {
+    const between = starts.findIndex((start) => start > previousAt && start <= at);
+    const index = between >= 0 ? between + 1 : starts.filter((start) => start <= at).length;
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Counts times per window: index 0 before the first fault, index k from the k-th start on. */
 export function perWindow(times: readonly number[], starts: readonly number[]): number[] {
   const counts = new Array<number>(starts.length + 1).fill(0);
   for (const at of times) {
@@ -44,7 +60,8 @@ export function perWindow(times: readonly number[], starts: readonly number[]): 
  * The most a fault may cost in repeated calls: what the killed process can hold in flight. A
  * responder holds at most C pairs (2C model calls; redone, they add at most C responses to
  * judge); a judge C judge calls; the producer and the aggregator hold no model call. A broker or
- * registry restart touches every process: at most everything in flight (the goal is 0).
+ * registry restart touches every process: at most everything in flight, the responders' pairs
+ * and the judge's calls (the goal is 0).
  */
 export function boundOf(
   kind: FaultKind,
@@ -61,7 +78,10 @@ export function boundOf(
       return { modelCalls: 0, judgeCalls: concurrency };
     case 'broker':
     case 'registry':
-      return { modelCalls: 2 * concurrency * responders, judgeCalls: concurrency };
+      return {
+        modelCalls: 2 * concurrency * responders,
+        judgeCalls: concurrency * responders + concurrency,
+      };
   }
 }
 

@@ -20,7 +20,7 @@ import { topicNames } from '../../../lib/topics.ts';
 import { startCallLog } from './call-log.ts';
 import { createClusterProbe } from './cluster-probe.ts';
 import { expectedSummary, writePairs } from '../pairs.ts';
-import { boundOf, checkJudgments, perWindow, repeatTimes } from './figures.ts';
+import { boundOf, checkJudgments, perFault, perWindow, repeats } from './figures.ts';
 import { runFaults } from './fault-windows.ts';
 import type { FaultKind } from './faults.ts';
 import { drained, readLogState } from './log-state.ts';
@@ -128,7 +128,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       calls: [modelLog, judgeLog],
     });
     const lastRepeatAt = (): number =>
-      Math.max(-Infinity, ...repeatTimes(modelLog.calls), ...repeatTimes(judgeLog.calls));
+      Math.max(
+        -Infinity,
+        ...[modelLog, judgeLog].flatMap((log) => repeats(log.calls).map((r) => r.at)),
+      );
     const windows = await runFaults({
       options,
       deadline,
@@ -196,8 +199,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         JSON.parse(JSON.stringify(expectedSummary(rows, 'mixed', options.seed))),
       );
     const starts = windows.list.flatMap((w) => (w.start === null ? [] : [w.start]));
-    const modelExtra = perWindow(repeatTimes(modelLog.calls), starts);
-    const judgeExtra = perWindow(repeatTimes(judgeLog.calls), starts);
+    const modelExtra = perFault(repeats(modelLog.calls), starts);
+    const judgeExtra = perFault(repeats(judgeLog.calls), starts);
     const wrongPerWindow = perWindow([...checked.wrong.values()], starts);
     const exitsPerWindow = (index: number): string[] =>
       stages.unexpectedExits

@@ -55,7 +55,7 @@ export async function startStages(options: StagesOptions): Promise<Stages> {
     HOME: process.env['HOME'] ?? '',
     KAFKA_BROKERS: options.brokers,
     SCHEMA_REGISTRY_URL: options.registryUrl,
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
   };
   const common = ['--topic-prefix', options.prefix, '--partitions', String(options.partitions)];
   const consuming = [

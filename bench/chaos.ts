@@ -20,13 +20,13 @@
  *   with a judgment record that would count differently from the simulator's ground truth; the
  *   run's final metrics must equal summarize(computeMetrics(groundTruth of every pair)).
  * - extra model / judge calls: calls asking again for a (pair, side) already asked for, read from
- *   a recording proxy in front of each simulator. Each is charged to the first fault injected
- *   between the previous call for that (pair, side) and it (a call in flight at a kill and asked
- *   again after it belongs to that kill, however late), else to the fault whose window it falls
- *   in. A fault's window runs to the next fault's injection, which waits until the fault
- *   recovered, no extra call came for --quiet-ms and the records it left twice on a topic
- *   (prompts, responses) were consumed by the next group. Run totals: simulator requests minus
- *   2 × pairs (model) and minus pairs (judge).
+ *   a recording proxy in front of each simulator. Each is charged to the first fault that struck
+ *   before it and had not recovered yet when the call it repeats was made (that call was in
+ *   flight, waiting for its commit, or cut short by the fault's rebalance), however late it is
+ *   asked again; else to the fault whose window it falls in. The next fault waits until the
+ *   previous one recovered, no extra call came for --quiet-ms and the records it left twice on a
+ *   topic (prompts, responses) were consumed by the next group. Run totals: simulator requests
+ *   minus 2 × pairs (model) and minus pairs (judge).
  * - seconds to recover: from the kill until the pipeline moves through what it hit: the restarted
  *   responder or judge runs and its group commits further on a partition the kill stopped; the
  *   restarted aggregator counts what the killed one had; every pair is on the prompts topic

@@ -3,11 +3,12 @@
  *
  * Extra calls: a call for a (pair, side) already asked for is one extra call, so the extra calls
  * of a run are exactly the simulator's requests minus 2 × pairs (model) or pairs (judge) once
- * every pair is answered. Each extra call is charged to the first fault injected between the
- * previous call for that (pair, side) and this one: the fault that cut the first call short or
- * made its answer be asked for again (a call in flight at a kill is asked again after it, however
- * late). With no fault in between, both calls fall in one fault's window (its duplicates consumed,
- * see duplicates.ts) and the call is charged to that window's fault.
+ * every pair is answered. Each extra call is charged to the first fault that struck before it
+ * and had not yet recovered when the call it repeats was made: that call was then in flight or
+ * waiting for its commit (it may have been made seconds before the kill) or cut short by the
+ * fault's rebalance, and it is charged there however late it is asked again (a member reaches a
+ * partition it took over when its pool has room). When no fault qualifies, the call is charged
+ * to the fault whose window it falls in (the duplicates a fault left, consumed before the next).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isValbenchError } from '../../../lib/errors.ts';
@@ -29,18 +30,26 @@ export function repeats(calls: readonly Call[]): { at: number; previousAt: numbe
   return found;
 }
 
+/** A fault as the attribution sees it: when it struck and when it recovered (null: never). */
+export interface FaultSpan {
+  start: number;
+  recoveredAt: number | null;
+}
+
 /**
  * Counts repeated calls per fault: index 0 before the first fault, index k the k-th injected
- * fault (the starts, in order), each charged as the header says.
+ * fault (in order), each charged as the header says.
  */
 export function perFault(
   found: readonly { at: number; previousAt: number }[],
-  starts: readonly number[],
+  faults: readonly FaultSpan[],
 ): number[] {
-  const counts = new Array<number>(starts.length + 1).fill(0);
+  const counts = new Array<number>(faults.length + 1).fill(0);
   for (const { at, previousAt } of found) {
-    const between = starts.findIndex((start) => start > previousAt && start <= at);
-    const index = between >= 0 ? between + 1 : starts.filter((start) => start <= at).length;
+    const cause = faults.findIndex(
+      (f) => f.start <= at && (f.recoveredAt === null || f.recoveredAt >= previousAt),
+    );
+    const index = cause >= 0 ? cause + 1 : faults.filter((f) => f.start <= at).length;
     counts[index] = (counts[index] ?? 0) + 1;
   }
   return counts;

@@ -199,8 +199,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         JSON.parse(JSON.stringify(expectedSummary(rows, 'mixed', options.seed))),
       );
     const starts = windows.list.flatMap((w) => (w.start === null ? [] : [w.start]));
-    const modelExtra = perFault(repeats(modelLog.calls), starts);
-    const judgeExtra = perFault(repeats(judgeLog.calls), starts);
+    const spans = windows.list.flatMap((w) =>
+      w.start === null
+        ? []
+        : [
+            {
+              start: w.start,
+              recoveredAt: w.recoverySeconds === null ? null : w.start + w.recoverySeconds * 1000,
+            },
+          ],
+    );
+    const modelExtra = perFault(repeats(modelLog.calls), spans);
+    const judgeExtra = perFault(repeats(judgeLog.calls), spans);
     const wrongPerWindow = perWindow([...checked.wrong.values()], starts);
     const exitsPerWindow = (index: number): string[] =>
       stages.unexpectedExits

@@ -59,9 +59,9 @@ export interface Injection {
 
 /**
  * A check, set up before the fault, that the group moves again: once the restarted part is up
- * (`up`), it commits further on a partition that had work pending at the fault. Partitions that
- * moved before that are another member's (a surviving responder's) and do not count, unless all
- * did (a registry restart stops nobody): then any commit after the restart does.
+ * (`up`), it has committed further on a partition that had work pending at the fault and did not
+ * move before that (a surviving responder's partitions move on: they do not count). When every
+ * such partition moved before (a registry restart stops nobody), the group was never stopped.
  */
 async function groupMovesOn(
   probe: ClusterProbe,
@@ -74,22 +74,16 @@ async function groupMovesOn(
     .filter(([p, end]) => Math.max(before.get(p) ?? -1, range?.start.get(p) ?? 0) < end)
     .map(([p]) => p);
   const movedEarly = new Set<number>();
-  let baseline: Map<number, number> | undefined;
   return async (up) => {
-    if (lagging.length === 0) return up;
     const now = await probe.committed(group, topic);
     if (now === undefined) return false;
-    const moved = (p: number, since: Map<number, number>): boolean =>
-      (now.get(p) ?? -1) > (since.get(p) ?? -1);
+    const moved = lagging.filter((p) => (now.get(p) ?? -1) > (before.get(p) ?? -1));
     if (!up) {
-      for (const p of lagging) if (moved(p, before)) movedEarly.add(p);
+      for (const p of moved) movedEarly.add(p);
       return false;
     }
-    baseline ??= now;
     const stalled = lagging.filter((p) => !movedEarly.has(p));
-    return stalled.length > 0
-      ? stalled.some((p) => moved(p, before))
-      : lagging.some((p) => moved(p, baseline ?? now));
+    return stalled.length === 0 || moved.some((p) => !movedEarly.has(p));
   };
 }
 

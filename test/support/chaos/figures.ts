@@ -9,6 +9,7 @@
  * fault's rebalance, and it is charged there however late it is asked again (a member reaches a
  * partition it took over when its pool has room). When no fault qualifies, the call is charged
  * to the fault whose window it falls in (the duplicates a fault left, consumed before the next).
+ * A judge call repeated because the pair was answered again goes where that answer's calls went.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isValbenchError } from '../../../lib/errors.ts';
@@ -18,13 +19,19 @@ import { expectedJudgment, type PairRow } from '../pairs.ts';
 import type { Call } from './call-log.ts';
 import type { FaultKind } from './faults.ts';
 
-/** Each call that asked again for an already asked (pair, side): when, and when the call before. */
-export function repeats(calls: readonly Call[]): { at: number; previousAt: number }[] {
+/** A call that asked again for an already asked (pair, side): when, and when the call before. */
+export interface Repeat {
+  key: string;
+  at: number;
+  previousAt: number;
+}
+
+export function repeats(calls: readonly Call[]): Repeat[] {
   const last = new Map<string, number>();
-  const found: { at: number; previousAt: number }[] = [];
+  const found: Repeat[] = [];
   for (const call of calls) {
     const previousAt = last.get(call.key);
-    if (previousAt !== undefined) found.push({ at: call.at, previousAt });
+    if (previousAt !== undefined) found.push({ key: call.key, at: call.at, previousAt });
     last.set(call.key, call.at);
   }
   return found;
@@ -36,23 +43,42 @@ export interface FaultSpan {
   recoveredAt: number | null;
 }
 
+/** The index of the fault a repeat is charged to (0: before the first fault), as the header says. */
+function chargedTo(repeat: Repeat, faults: readonly FaultSpan[]): number {
+  const { at, previousAt } = repeat;
+  const cause = faults.findIndex(
+    (f) => f.start <= at && (f.recoveredAt === null || f.recoveredAt >= previousAt),
+  );
+  return cause >= 0 ? cause + 1 : faults.filter((f) => f.start <= at).length;
+}
+
+const pairOf = (key: string): string => key.slice(0, key.lastIndexOf('/'));
+
 /**
- * Counts repeated calls per fault: index 0 before the first fault, index k the k-th injected
- * fault (in order), each charged as the header says.
+ * Extra model and judge calls per fault: index 0 before the first fault, index k the k-th
+ * injected fault (in order). A pair judged again after its model calls were repeated was judged
+ * again because it was answered again (a second response): that judge call is charged where the
+ * last of those model calls was, however late the judge came to it.
  */
-export function perFault(
-  found: readonly { at: number; previousAt: number }[],
+export function extraPerFault(
+  modelRepeats: readonly Repeat[],
+  judgeRepeats: readonly Repeat[],
   faults: readonly FaultSpan[],
-): number[] {
-  const counts = new Array<number>(faults.length + 1).fill(0);
-  for (const { at, previousAt } of found) {
-    const cause = faults.findIndex(
-      (f) => f.start <= at && (f.recoveredAt === null || f.recoveredAt >= previousAt),
-    );
-    const index = cause >= 0 ? cause + 1 : faults.filter((f) => f.start <= at).length;
-    counts[index] = (counts[index] ?? 0) + 1;
+): { model: number[]; judge: number[] } {
+  const model = new Array<number>(faults.length + 1).fill(0);
+  const judge = new Array<number>(faults.length + 1).fill(0);
+  for (const repeat of modelRepeats) {
+    const index = chargedTo(repeat, faults);
+    model[index] = (model[index] ?? 0) + 1;
   }
-  return counts;
+  for (const repeat of judgeRepeats) {
+    const answeredAgain = modelRepeats.findLast(
+      (m) => pairOf(m.key) === pairOf(repeat.key) && m.at < repeat.at,
+    );
+    const index = chargedTo(answeredAgain ?? repeat, faults);
+    judge[index] = (judge[index] ?? 0) + 1;
+  }
+  return { model, judge };
 }
 
 /** Counts times per window: index 0 before the first fault, index k from the k-th start on. */

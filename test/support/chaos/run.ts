@@ -20,7 +20,7 @@ import { topicNames } from '../../../lib/topics.ts';
 import { startCallLog } from './call-log.ts';
 import { createClusterProbe } from './cluster-probe.ts';
 import { expectedSummary, writePairs } from '../pairs.ts';
-import { boundOf, checkJudgments, perFault, perWindow, repeats } from './figures.ts';
+import { boundOf, checkJudgments, extraPerFault, perWindow, repeats } from './figures.ts';
 import { runFaults } from './fault-windows.ts';
 import type { FaultKind } from './faults.ts';
 import { drained, readLogState } from './log-state.ts';
@@ -209,8 +209,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             },
           ],
     );
-    const modelExtra = perFault(repeats(modelLog.calls), spans);
-    const judgeExtra = perFault(repeats(judgeLog.calls), spans);
+    const extra = extraPerFault(repeats(modelLog.calls), repeats(judgeLog.calls), spans);
+    const [modelExtra, judgeExtra] = [extra.model, extra.judge];
     const wrongPerWindow = perWindow([...checked.wrong.values()], starts);
     const exitsPerWindow = (index: number): string[] =>
       stages.unexpectedExits
@@ -291,6 +291,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // The stages' logs and the calls stay for a look when the run failed.
     if (pass) rmSync(dir, { recursive: true, force: true });
     else {
+      writeFileSync(join(dir, 'faults.json'), JSON.stringify(spans));
       for (const [name, log] of [['model', modelLog] as const, ['judge', judgeLog] as const]) {
         const lines = log.calls.map((call) => JSON.stringify(call));
         writeFileSync(join(dir, `${name}-calls.jsonl`), lines.join('\n') + '\n');

@@ -22,10 +22,10 @@ import type { Stages } from './stages.ts';
 import type { SupervisedStage } from './stage-process.ts';
 
 /**
- * In their default order. The aggregator's comes last: a restarted aggregator waits out the
- * killed one's group session (about 30 s, it has no shorter setting), long enough for the rest of
- * the run to finish, and the faults before it need work in flight; last, it also proves that the
- * judgments written across the broker and registry restarts still count (and decode).
+ * In their default order. The aggregator's comes last: it needs no work in flight (a restarted
+ * aggregator rebuilds its state from the topic, after the killed one's group session ran out),
+ * while the faults before it do; last, it also proves that the judgments written across the
+ * broker and registry restarts still count (and decode).
  */
 export const faultKinds = [
   'producer',

@@ -92,11 +92,14 @@ export function perWindow(times: readonly number[], starts: readonly number[]): 
 }
 
 /**
- * The most a fault may cost in repeated calls: what the killed process can hold in flight. A
- * responder holds at most C pairs (2C model calls; redone, they add at most C responses to
- * judge); a judge C judge calls; the producer and the aggregator hold no model call. A broker or
- * registry restart touches every process: at most everything in flight, the responders' pairs
- * and the judge's calls (the goal is 0).
+ * The most a fault may cost in repeated calls: what its consumer group can hold in flight. A
+ * responder process holds at most C pairs (2C model calls; redone, they add at most C responses
+ * to judge), a judge process C judge calls; the producer and the aggregator hold no model call.
+ * Killing one responder of several costs up to the whole group's in flight, not only the killed
+ * member's: when it comes back the group rebalances (kafkajs's eager protocol revokes every
+ * partition), and the calls a surviving member had in flight on the partitions it hands over
+ * are aborted and redone by their new owner. A broker or registry restart touches every
+ * process: at most everything in flight (the goal is 0).
  */
 export function boundOf(
   kind: FaultKind,
@@ -108,7 +111,7 @@ export function boundOf(
     case 'aggregator':
       return { modelCalls: 0, judgeCalls: 0 };
     case 'responder':
-      return { modelCalls: 2 * concurrency, judgeCalls: concurrency };
+      return { modelCalls: 2 * concurrency * responders, judgeCalls: concurrency * responders };
     case 'judge':
       return { modelCalls: 0, judgeCalls: concurrency };
     case 'broker':

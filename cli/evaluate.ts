@@ -1,11 +1,12 @@
-import type { Consumer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
+import { createDeferred } from '../lib/deferred.ts';
 import { ValbenchError } from '../lib/errors.ts';
 import { runIdOf } from '../lib/ids.ts';
 import type { KafkaConnection } from '../lib/kafka/client.ts';
 import type { ConnectivityEvent } from '../lib/kafka/connectivity.ts';
+import { followTopic, type TopicFollower } from '../lib/kafka/follow.ts';
 import type { RunningStage } from '../lib/kafka/stage.ts';
 import type { RegistryConnection } from '../lib/kafka/registry.ts';
 import type { Logger } from '../lib/log.ts';
@@ -105,7 +106,8 @@ export async function runEvaluation(
     },
   });
   const stages: RunningStage[] = [];
-  let dlqConsumer: Consumer | undefined;
+  let dlqWatch: TopicFollower | undefined;
+  const watchFailed = createDeferred();
   let alreadyPublished: number | undefined;
   const progress = (): Progress => ({
     pairs: rows.length,
@@ -148,15 +150,14 @@ export async function runEvaluation(
     ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, rows));
     // Dead letters of this run are read back from the topic, so a pair that failed in any
     // process (not only this one) ends the wait.
-    dlqConsumer = pipeline.kafka.consumer({
+    dlqWatch = await followTopic({
+      kafka: pipeline.kafka,
       groupId: `valbench-dlq-watch-${process.pid}-${Date.now()}`,
-      maxWaitTimeInMs: 250,
-    });
-    await dlqConsumer.connect();
-    await dlqConsumer.subscribe({ topic: pipeline.names.deadLetters, fromBeginning: true });
-    await dlqConsumer.run({
-      autoCommit: false,
-      eachMessage: async ({ message }) => {
+      topic: pipeline.names.deadLetters,
+      onFatal: (error) => {
+        watchFailed.reject(error);
+      },
+      onMessage: async (message) => {
         const letter = await pipeline.codecs.deadLetter.decode(message.value);
         const [letterRun, pairId] = (letter.key?.toString() ?? '').split('/');
         if (letterRun === runId && pairId !== undefined && pairIds.has(pairId))
@@ -182,12 +183,18 @@ export async function runEvaluation(
           `run did not finish in ${settings.timeoutSeconds} s: ${finished.size} of ${rows.length} pairs done`,
         );
       }
-      await Promise.race([sleep(200), interrupted, ...stages.map((s) => s.done)]);
+      await Promise.race([
+        sleep(200),
+        interrupted,
+        watchFailed.promise,
+        aggregator.done,
+        ...stages.map((s) => s.done),
+      ]);
     }
   } finally {
     // Drain and commit within the grace period, whatever ended the run; every step is bounded.
     await Promise.all(stages.map((s) => s.stop(settings.runtime.graceMs)));
-    await within(dlqConsumer?.disconnect() ?? Promise.resolve(), 5_000);
+    await dlqWatch?.stop();
     await within(aggregator.stop(0), 5_000);
   }
   const mine = aggregator.state.states().find((s) => s.runId === runId && s.judgeId === judgeId);

@@ -65,7 +65,6 @@ export interface StageHealth {
 }
 
 export interface RunningStage {
-  readonly name: StageName;
   /** Resolves when the stage stopped cleanly, rejects on a fatal error. */
   readonly done: Promise<void>;
   /**
@@ -75,8 +74,6 @@ export interface RunningStage {
   stop(graceMs?: number): Promise<void>;
   readonly limit: AdaptiveLimit;
   finished(): number;
-  /** Records taken and not finished when the stage last stopped or now. */
-  inFlight(): number;
   health(): StageHealth;
 }
 
@@ -444,11 +441,9 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   }
 
   return {
-    name: stage,
     done: done.promise,
     limit,
     finished: () => finishedCount,
-    inFlight: () => processing,
     health() {
       if (stopping) return { consuming: false, reason: `${stage} is stopping` };
       if (!joined)

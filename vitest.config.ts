@@ -19,6 +19,9 @@ export default defineConfig({
           globalSetup: stackSetup,
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          // Some files start private stacks (two JVMs each): one file at a time on a 2-core
+          // machine, after one file's Kafka format failed while another started its stack.
+          fileParallelism: false,
         },
       },
       {

@@ -1,18 +1,30 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { ValbenchError } from '../errors.ts';
 
+export interface ScanOptions {
+  /**
+   * Which records to hand to `visit`, by key, before anything is decoded (default: all). A scan
+   * for one run passes `(key) => key.startsWith(runId + '/')`: the other runs cost a string test.
+   */
+  select?: (key: string) => boolean;
+  timeoutMs?: number;
+}
+
 /**
- * Reads every record key of a topic, from the beginning up to its end as it was when the scan
- * started, and hands each to `visit` (values are not decoded). The consumer's group is its own
- * and never commits, so the scan leaves nothing behind.
+ * Reads a topic from the beginning up to its end as it was when the scan started and hands each
+ * selected record to `visit`, in offset order within a partition (values are left encoded; a
+ * visit that returns a promise is awaited). The consumer's group is its own and never commits,
+ * so the scan leaves nothing behind. Returns how many records were read (selected or not).
  */
-export async function scanKeys(
+export async function scanTopic(
   kafka: Kafka,
   topic: string,
-  visit: (key: string) => void,
-  timeoutMs = 10 * 60_000,
+  visit: (message: KafkaMessage & { key: Buffer }, partition: number) => void | Promise<void>,
+  options: ScanOptions = {},
 ): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const select = options.select ?? (() => true);
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, bigint>();
@@ -30,8 +42,10 @@ export async function scanKeys(
   });
   let seen = 0;
   let finish: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => {
+  let fail: (error: unknown) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
     finish = resolve;
+    fail = reject;
   });
   await consumer.connect();
   try {
@@ -42,11 +56,19 @@ export async function scanKeys(
         const { batch } = payload;
         const end = ends.get(batch.partition);
         for (const message of batch.messages) {
-          if (end !== undefined && BigInt(message.offset) >= end) break;
-          if (message.key !== null) visit(message.key.toString());
+          if (end === undefined || BigInt(message.offset) >= end) break;
+          const key = message.key;
+          if (key !== null && select(key.toString())) {
+            try {
+              await visit({ ...message, key }, batch.partition);
+            } catch (error) {
+              fail(error);
+              return;
+            }
+          }
           seen += 1;
           payload.resolveOffset(message.offset);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) {
+          if (BigInt(message.offset) + 1n >= end) {
             ends.delete(batch.partition);
             if (ends.size === 0) finish();
           }
@@ -60,16 +82,36 @@ export async function scanKeys(
         resolve('timeout');
       }, timeoutMs);
     });
-    const outcome = await Promise.race([finished.then(() => 'done' as const), timedOut]);
-    clearTimeout(timer);
+    const outcome = await Promise.race([finished.then(() => 'done' as const), timedOut]).finally(
+      () => {
+        clearTimeout(timer);
+      },
+    );
     if (outcome === 'timeout')
       throw new ValbenchError(
         'fatal',
         'SCAN_TIMEOUT',
-        `reading the keys of ${topic} took over ${timeoutMs / 1000} s`,
+        `reading ${topic} took over ${timeoutMs / 1000} s`,
       );
   } finally {
     await consumer.disconnect();
   }
   return seen;
+}
+
+/** Every record key of a topic up to its current end (values are not decoded). */
+export function scanKeys(
+  kafka: Kafka,
+  topic: string,
+  visit: (key: string) => void,
+  timeoutMs = 10 * 60_000,
+): Promise<number> {
+  return scanTopic(
+    kafka,
+    topic,
+    (message) => {
+      visit(message.key.toString());
+    },
+    { timeoutMs },
+  );
 }

@@ -1,12 +1,8 @@
 import type { Registry } from 'prom-client';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
-import { createDeferred } from '../lib/deferred.ts';
-import { ValbenchError } from '../lib/errors.ts';
 import { runIdOf } from '../lib/ids.ts';
 import type { KafkaConnection } from '../lib/kafka/client.ts';
 import type { ConnectivityEvent } from '../lib/kafka/connectivity.ts';
-import { followTopic, type TopicFollower } from '../lib/kafka/follow.ts';
 import type { RunningStage } from '../lib/kafka/stage.ts';
 import type { RegistryConnection } from '../lib/kafka/registry.ts';
 import type { Logger } from '../lib/log.ts';
@@ -16,10 +12,12 @@ import { within } from '../lib/within.ts';
 import { startAggregator } from '../services/aggregator/service.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeReport } from '../services/aggregator/report.ts';
-import { judgeIdentity, startJudgeStage } from '../services/judge/stage.ts';
+import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
+import { judgeIdentity, judgeRequestOf, startJudgeStage } from '../services/judge/stage.ts';
 import { publishPrompts, runConfigOf } from '../services/producer/produce.ts';
 import { loadDataset } from '../services/producer/source.ts';
 import { startResponderStage } from '../services/responder/stage.ts';
+import { createCompletionWatch } from './completion.ts';
 import type { RunSettings } from './run-config.ts';
 
 export interface EvaluationResult {
@@ -76,7 +74,13 @@ export async function runEvaluation(
   const { rows, selection } = await loadDataset(settings.dataset);
   const run = runConfigOf(settings.model, settings.provider, selection);
   const runId = runIdOf(run);
-  const { judgeId } = judgeIdentity(settings.judge);
+  const judge = judgeIdentity(settings.judge);
+  const judgeRequest = judgeRequestOf(
+    { ...judge, maxInvalidAttempts: settings.judge.maxInvalidAttempts },
+    [runId],
+    'run',
+  );
+  const { judgeId } = judgeRequest;
   const pipeline = await openPipeline(
     connection,
     {
@@ -86,10 +90,11 @@ export async function runEvaluation(
     logger,
   );
   const metrics = stageMetrics(registry);
-
-  const pairIds = new Set(rows.map((r) => r.id));
-  const judgedPairs = new Set<string>();
-  const deadLetteredPairs = new Set<string>();
+  const watch = createCompletionWatch(
+    judgeId,
+    new Map([[runId, new Set(rows.map((r) => r.id))]]),
+    'run',
+  );
   let responded = 0;
   const aggregator = await startAggregator({
     pipeline,
@@ -101,22 +106,22 @@ export async function runEvaluation(
     logger,
     ...(settings.listen === null ? {} : { listen: settings.listen }),
     onJudgment: (j) => {
-      if (j.runId === runId && j.judgeId === judgeId && pairIds.has(j.pairId))
-        judgedPairs.add(j.pairId);
+      watch.onJudgment(j);
     },
   });
   const stages: RunningStage[] = [];
-  let dlqWatch: TopicFollower | undefined;
-  const watchFailed = createDeferred();
   let alreadyPublished: number | undefined;
-  const progress = (): Progress => ({
-    pairs: rows.length,
-    responded,
-    judged: judgedPairs.size,
-    deadLettered: deadLetteredPairs.size,
-    elapsedMs: Date.now() - started,
-    metricsUrl: aggregator.url,
-  });
+  const progress = (): Progress => {
+    const { judged, deadLettered } = watch.completion();
+    return {
+      pairs: rows.length,
+      responded,
+      judged,
+      deadLettered,
+      elapsedMs: Date.now() - started,
+      metricsUrl: aggregator.url,
+    };
+  };
   try {
     stages.push(
       await startResponderStage({
@@ -133,82 +138,51 @@ export async function runEvaluation(
         },
       }),
     );
+    // The judge request is on the topic for the record (and for any judge process of the
+    // endpoint to share); this process judges its own run only.
+    await publishJudgeRequests(pipeline, [judgeRequest]);
     stages.push(
-      (
-        await startJudgeStage({
-          pipeline,
-          judge: settings.judge,
-          simulator: settings.simulator,
-          concurrency: settings.judgeConcurrency,
-          logger,
-          metrics,
-          retry: settings.runtime.retry,
-          publishDeadlineMs: settings.runtime.publishDeadlineMs,
-        })
-      ).stage,
+      await startJudgeStage({
+        pipeline,
+        request: judgeRequest,
+        provider: settings.judge.provider,
+        simulator: settings.simulator,
+        concurrency: settings.judgeConcurrency,
+        logger,
+        metrics,
+        retry: settings.runtime.retry,
+        publishDeadlineMs: settings.runtime.publishDeadlineMs,
+      }),
     );
     ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, rows));
-    // Dead letters of this run are read back from the topic, so a pair that failed in any
-    // process (not only this one) ends the wait.
-    dlqWatch = await followTopic({
-      kafka: pipeline.kafka,
-      groupId: `valbench-dlq-watch-${process.pid}-${Date.now()}`,
-      topic: pipeline.names.deadLetters,
-      onFatal: (error) => {
-        watchFailed.reject(error);
+    await watch.followDeadLetters(pipeline);
+    await watch.until({
+      deadline: started + settings.timeoutSeconds * 1000,
+      ...(hooks.interrupt === undefined ? {} : { interrupt: hooks.interrupt }),
+      failures: [aggregator.done, ...stages.map((s) => s.done)],
+      onTick: () => {
+        onProgress(progress());
       },
-      onMessage: async (message) => {
-        const letter = await pipeline.codecs.deadLetter.decode(message.value);
-        const [letterRun, pairId] = (letter.key?.toString() ?? '').split('/');
-        if (letterRun === runId && pairId !== undefined && pairIds.has(pairId))
-          deadLetteredPairs.add(pairId);
-      },
+      what: `run ${runId}`,
     });
-    const deadline = started + settings.timeoutSeconds * 1000;
-    const interrupted = new Promise<void>((resolve) => {
-      if (hooks.interrupt?.aborted === true) resolve();
-      hooks.interrupt?.addEventListener('abort', () => {
-        resolve();
-      });
-    });
-    for (;;) {
-      onProgress(progress());
-      const finished = new Set([...judgedPairs, ...deadLetteredPairs]);
-      if (finished.size >= rows.length) break;
-      if (hooks.interrupt?.aborted === true) break;
-      if (Date.now() > deadline) {
-        throw new ValbenchError(
-          'fatal',
-          'RUN_TIMEOUT',
-          `run did not finish in ${settings.timeoutSeconds} s: ${finished.size} of ${rows.length} pairs done`,
-        );
-      }
-      await Promise.race([
-        sleep(200),
-        interrupted,
-        watchFailed.promise,
-        aggregator.done,
-        ...stages.map((s) => s.done),
-      ]);
-    }
   } finally {
     // Drain and commit within the grace period, whatever ended the run; every step is bounded.
     await Promise.all(stages.map((s) => s.stop(settings.runtime.graceMs)));
-    await dlqWatch?.stop();
+    await watch.stop();
     await within(aggregator.stop(0), 5_000);
   }
   const mine = aggregator.state.states().find((s) => s.runId === runId && s.judgeId === judgeId);
   const result = mine?.cumulative ?? emptyMetrics();
   const reportFiles = writeReport(resolve(settings.reportDir, `${runId}-${judgeId}`), result);
-  const complete = new Set([...judgedPairs, ...deadLetteredPairs]).size >= rows.length;
+  const { judged, deadLettered } = watch.completion();
   return {
-    interrupted: !complete,
+    interrupted: !watch.complete(),
     alreadyPublished: alreadyPublished ?? 0,
     runId,
     judgeId,
     pairs: rows.length,
-    judged: judgedPairs.size,
-    deadLettered: deadLetteredPairs.size,
+    judged,
+    deadLettered,
     metrics: result,
     reportFiles,
     metricsUrl: aggregator.url,

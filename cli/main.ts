@@ -6,6 +6,7 @@ import { main as aggregate } from '../services/aggregator/main.ts';
 import { main as judge } from '../services/judge/main.ts';
 import { main as produce } from '../services/producer/main.ts';
 import { main as respond } from '../services/responder/main.ts';
+import { replayCommand } from './commands/replay.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { simulatorCommand } from './commands/simulator.ts';
@@ -21,6 +22,7 @@ commands:
   respond    a responder process: prompts → the model under test → responses
   judge      a judge process: responses → the LLM judge → judgments
   aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
+  replay     a judge over the stored responses of the runs named (no model call)
   report     the report from a file of judge outputs (JSONL or parquet), no Kafka needed
   simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
   stack      up|down|status|reset: the local Kafka broker and schema registry (durable)`;
@@ -38,6 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return judge(rest, process.env);
     case 'aggregate':
       return aggregate(rest, process.env);
+    case 'replay':
+      return replayCommand(rest);
     case 'report':
       return reportCommand(rest);
     case 'simulator':

@@ -19,12 +19,19 @@ function shortHash(prefix: string, value: unknown): string {
 
 /** The run id: a hash of the whole run configuration (model, sampling, dataset selection, ...). */
 export function runIdOf(run: RunConfig): string {
-  return shortHash('run', run);
+  // Fields added after runs were stored are hashed only when set, so stored runs keep their ids.
+  const { pairIds, ...dataset } = run.dataset;
+  return shortHash('run', { ...run, dataset: pairIds === null ? dataset : run.dataset });
 }
 
 /** The judge id: a hash of the judge configuration (model, rubric hash, sampling, pair order). */
 export function judgeIdOf(judge: JudgeConfig): string {
   return shortHash('judge', judge);
+}
+
+/** A judge request's id: the judge and the sorted runs, so asking the same twice is one request. */
+export function judgeRequestIdOf(judgeId: string, runIds: readonly string[]): string {
+  return shortHash('jreq', { judgeId, runIds: [...new Set(runIds)].sort() });
 }
 
 export const pairKey = (runId: string, pairId: string): string => `${runId}/${pairId}`;

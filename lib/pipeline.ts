@@ -19,6 +19,8 @@ export interface PipelineCodecs {
   response: RecordCodec<'response'>;
   judgment: RecordCodec<'judgment'>;
   deadLetter: RecordCodec<'deadLetter'>;
+  runRequest: RecordCodec<'runRequest'>;
+  judgeRequest: RecordCodec<'judgeRequest'>;
 }
 
 /** What every stage needs to reach the pipeline: the client, the topic names, the codecs. */
@@ -43,7 +45,7 @@ export interface PipelineOptions {
 
 /**
  * Connects to the cluster and registry, creates the topics that are missing and registers the
- * four schemas (an incompatible schema is fatal here, before any record is read or written; a
+ * schemas (an incompatible schema is fatal here, before any record is read or written; a
  * registry that does not answer yet is waited for, up to `registryWaitMs`).
  */
 export async function openPipeline(
@@ -73,6 +75,8 @@ export async function openPipeline(
     response: createCodec(registry, 'response', names.responses),
     judgment: createCodec(registry, 'judgment', names.judgments),
     deadLetter: createCodec(registry, 'deadLetter', names.deadLetters),
+    runRequest: createCodec(registry, 'runRequest', names.runRequests),
+    judgeRequest: createCodec(registry, 'judgeRequest', names.judgeRequests),
   };
   const deadline = Date.now() + (options.registryWaitMs ?? 60_000);
   for (;;) {

@@ -1,8 +1,8 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { PipelineSettings, StageRuntime } from './config/sections.ts';
 import { resolveConnection } from './config/connection.ts';
-import type { RunningStage } from './kafka/stage.ts';
-import { runUntilStopped } from './lifecycle.ts';
+import type { StageHealth } from './kafka/stage.ts';
+import { runUntilStopped, type Service } from './lifecycle.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { stageMetrics, type StageMetrics } from './metrics.ts';
 import { listenMetrics, stagesHealth } from './metrics-server.ts';
@@ -34,7 +34,9 @@ export interface StageDeps {
  */
 export async function serveStage(
   config: StageProcessConfig,
-  start: (deps: StageDeps) => Promise<{ stage: RunningStage; fields: Record<string, unknown> }>,
+  start: (
+    deps: StageDeps,
+  ) => Promise<{ stage: Service & { health(): StageHealth }; fields: Record<string, unknown> }>,
 ): Promise<number> {
   const logger = createLogger({ level: config.level, name: `valbench-${config.name}` });
   const registry = new Registry();

@@ -8,6 +8,10 @@ export interface TopicNames {
   responses: string;
   judgments: string;
   deadLetters: string;
+  /** Run requests (deploy hooks, `POST /runs`): one partition, in arrival order. */
+  runRequests: string;
+  /** Judge requests (judge configuration + run ids): every judge process reads all of them. */
+  judgeRequests: string;
 }
 
 export function topicNames(prefix: string): TopicNames {
@@ -17,6 +21,8 @@ export function topicNames(prefix: string): TopicNames {
     responses: `${prefix}responses`,
     judgments: `${prefix}judgments`,
     deadLetters: `${prefix}dead-letters`,
+    runRequests: `${prefix}run-requests`,
+    judgeRequests: `${prefix}judge-requests`,
   };
 }
 
@@ -45,5 +51,7 @@ export function topicSpecs(
     { topic: names.responses, partitions, replicationFactor, configs },
     { topic: names.judgments, partitions, replicationFactor, configs },
     { topic: names.deadLetters, partitions: 1, replicationFactor, configs },
+    { topic: names.runRequests, partitions: 1, replicationFactor, configs },
+    { topic: names.judgeRequests, partitions: 1, replicationFactor, configs },
   ];
 }

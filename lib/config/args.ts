@@ -1,13 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 
-/** Parsed `--name value` / `--name=value` / `--flag` arguments. */
+/** Parsed `--name value` / `--name=value` / `--flag` arguments: the last value of each name. */
 export type Flags = Map<string, string>;
+
+/** Every value of a flag given several times (`--run a --run b`), in order. */
+const repeated = new WeakMap<Flags, Map<string, string[]>>();
 
 export function parseFlags(
   args: readonly string[],
   booleans: ReadonlySet<string>,
 ): { flags: Flags; problems: string[] } {
   const flags: Flags = new Map();
+  const all = new Map<string, string[]>();
+  repeated.set(flags, all);
+  const set = (name: string, value: string): void => {
+    flags.set(name, value);
+    all.set(name, [...(all.get(name) ?? []), value]);
+  };
   const problems: string[] = [];
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
@@ -17,13 +26,13 @@ export function parseFlags(
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (eq !== -1) flags.set(name, arg.slice(eq + 1));
-    else if (booleans.has(name)) flags.set(name, 'true');
+    if (eq !== -1) set(name, arg.slice(eq + 1));
+    else if (booleans.has(name)) set(name, 'true');
     else {
       const value = args[i + 1];
       if (value === undefined || value.startsWith('--')) problems.push(`--${name} needs a value`);
       else {
-        flags.set(name, value);
+        set(name, value);
         i += 1;
       }
     }
@@ -62,6 +71,16 @@ export function createSettings(flags: Flags, env: NodeJS.ProcessEnv) {
     },
     optionalString(name: string): string | null {
       return raw(name) ?? null;
+    },
+    /** Every value of a repeatable flag, each also split at commas (`--run a --run b,c`). */
+    list(name: string): string[] {
+      const given = repeated.get(flags)?.get(name) ?? [];
+      const values = given.length > 0 ? given : [raw(name)].filter((v) => v !== undefined);
+      used.add(name);
+      return values
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
     },
     number(
       name: string,

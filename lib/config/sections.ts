@@ -39,6 +39,8 @@ export interface DatasetSettings {
   split: string;
   limit: number | null;
   sampleSeed: number | null;
+  /** Explicit pair ids (null: limit or sample); an id not in the dataset is an error. */
+  pairIds: string[] | null;
 }
 
 export function readDataset(s: Settings, env: NodeJS.ProcessEnv): DatasetSettings {
@@ -71,7 +73,19 @@ export function readDataset(s: Settings, env: NodeJS.ProcessEnv): DatasetSetting
     split: s.string('split', 'test'),
     limit: s.optionalNumber('limit', { min: 1, integer: true }),
     sampleSeed: s.optionalNumber('sample-seed', { integer: true }),
+    pairIds: pairIdsOf(s),
   };
+}
+
+/** `--pair-ids 17,42,...` (or repeated): an explicit selection, exclusive of limit and sample. */
+function pairIdsOf(s: Settings): string[] | null {
+  const ids = s.list('pair-ids');
+  if (ids.length === 0) return null;
+  if (s.optionalString('limit') !== null)
+    s.problems.push('--pair-ids and --limit exclude each other');
+  if (s.optionalString('sample-seed') !== null)
+    s.problems.push('--pair-ids and --sample-seed exclude each other');
+  return ids;
 }
 
 /** The URL when it is an http(s) URL; otherwise the problem is recorded and null returned. */

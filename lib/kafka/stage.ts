@@ -39,6 +39,12 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   concurrency: number;
   adaptive: boolean;
   fromBeginning: boolean;
+  /**
+   * Which records are this stage's, by key, before anything is decoded (default: all). The
+   * others are passed over: no slot, no call, committed as done (a judge asked for some runs
+   * reads the responses topic and passes over every other run's records at the cost of a test).
+   */
+  select?: (key: string) => boolean;
   handle: (
     record: RecordTypes[In],
     context: HandleContext,
@@ -385,7 +391,19 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       const { batch } = payload;
       const partition = batch.partition;
       const state = await stateFor(partition);
+      const select = options.select;
       for (const message of batch.messages) {
+        if (select !== undefined && !select(message.key?.toString() ?? '')) {
+          if (stopping || !payload.isRunning() || payload.isStale()) return;
+          if (partitions.get(partition) !== state) return;
+          const offset = BigInt(message.offset);
+          payload.resolveOffset(message.offset);
+          if (state.tracker.begin(offset)) {
+            state.tracker.finish(offset);
+            committer.schedule();
+          }
+          continue;
+        }
         // Backpressure: hold the fetch while the pool is full, heartbeating so the group keeps us.
         while (occupied >= limit.current && !stopping) {
           await Promise.race([new Promise<void>((wake) => slotWaiters.push(wake)), sleep(1_000)]);

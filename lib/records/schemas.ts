@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import type { DeadLetter, Judgment, PromptPair, ResponsePair } from './types.gen.ts';
+import type {
+  DeadLetter,
+  Judgment,
+  JudgeRequest,
+  PromptPair,
+  ResponsePair,
+  RunRequest,
+} from './types.gen.ts';
 
 /** The record kinds of the pipeline and their TypeScript types (generated from schemas/*.avsc). */
 export interface RecordTypes {
@@ -9,17 +16,28 @@ export interface RecordTypes {
   response: ResponsePair;
   judgment: Judgment;
   deadLetter: DeadLetter;
+  runRequest: RunRequest;
+  judgeRequest: JudgeRequest;
 }
 
 export type RecordKind = keyof RecordTypes;
 
-export const recordKinds: readonly RecordKind[] = ['prompt', 'response', 'judgment', 'deadLetter'];
+export const recordKinds: readonly RecordKind[] = [
+  'prompt',
+  'response',
+  'judgment',
+  'deadLetter',
+  'runRequest',
+  'judgeRequest',
+];
 
 const schemaFiles: Record<RecordKind, string> = {
   prompt: 'prompt-pair.avsc',
   response: 'response-pair.avsc',
   judgment: 'judgment.avsc',
   deadLetter: 'dead-letter.avsc',
+  runRequest: 'run-request.avsc',
+  judgeRequest: 'judge-request.avsc',
 };
 
 const schemaDir = join(import.meta.dirname, '..', '..', 'schemas');

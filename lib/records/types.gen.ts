@@ -46,6 +46,26 @@ export interface JudgeConfig {
   reversed: boolean;
 }
 
+/** A request that a judge judge the stored responses of the runs named, and only those; on the judge-requests topic, keyed by its request id (a hash of the judge id and the sorted run ids), so asking twice is one request. */
+export interface JudgeRequest {
+  /** Hash of judgeId and the sorted run ids. */
+  requestId: string;
+  /** Hash of the judge configuration. */
+  judgeId: string;
+  /** The judge configuration (its hash is judgeId). */
+  judge: JudgeConfig;
+  /** The rubric text; its SHA-256 is judge.rubricHash. */
+  rubric: string;
+  /** Judge calls per pair while the output does not validate. */
+  maxInvalidAttempts: number;
+  /** The runs whose stored responses are judged. */
+  runIds: Array<string>;
+  /** Who asked: run, replay, serve (a run request) or import. */
+  origin: string;
+  /** When it was asked, epoch milliseconds. */
+  requestedAt: number;
+}
+
 /** The judge's structured output, field names as in the reference judge's JSON schema. Person 1 and 2 are as the judge saw them; when the pair order was reversed person 1 is the against side. */
 export interface JudgeOutput {
   /** Person 1's core position in a sentence or two. */
@@ -120,6 +140,8 @@ export interface DatasetSelection {
   limit: null | number;
   /** Seed of the deterministic sample (null: the first rows in dataset order). */
   sampleSeed: null | number;
+  /** Explicit pair ids to evaluate (null: limit or sample). Left out of the run id's hash when null, so runs stored before the field existed keep their ids. */
+  pairIds: null | Array<string>;
 }
 
 /** The configuration of the model under test. The run id is a hash of this record: the same configuration is the same run, so publishing it twice cannot double count. */
@@ -228,4 +250,78 @@ export interface ResponsePair {
   simulated: boolean;
   /** When both answers were complete, epoch milliseconds. */
   respondedAt: number;
+}
+
+/** The model under test. */
+export interface ModelRequest {
+  /** openai, openai-compatible, anthropic or simulated. */
+  provider: string;
+  /** Alias of an endpoint a responder serves. */
+  endpoint: string;
+  /** Model name as the provider knows it. */
+  model: string;
+  /** Deployment label (model version). */
+  deployment: string;
+  /** System prompt (null: the reference's). */
+  systemPrompt: null | string;
+  /** null: 0.1. */
+  temperature: null | number;
+  /** null: 0.9. */
+  topP: null | number;
+  /** null: 4096. */
+  maxOutputTokens: null | number;
+  /** null: provider default. */
+  reasoningEffort: null | string;
+}
+
+/** Which rows of which dataset. */
+export interface DatasetRequest {
+  /** A local parquet or JSONL file (as the serving process sees it). */
+  path: null | string;
+  /** A Hugging Face dataset id. */
+  hubDataset: null | string;
+  /** Hub revision (null: main). Filled with the resolved revision when validated. */
+  revision: null | string;
+  /** Split, e.g. test. */
+  split: string;
+  /** At most this many pairs. */
+  limit: null | number;
+  /** Seed of the deterministic sample. */
+  sampleSeed: null | number;
+  /** Explicit pair ids. */
+  pairIds: null | Array<string>;
+}
+
+/** One judge of the run (the serving process's rubric). */
+export interface JudgeSpec {
+  /** Provider of the judge endpoint. */
+  provider: string;
+  /** Alias of a judge endpoint the service serves. */
+  endpoint: string;
+  /** Judge model. */
+  model: string;
+  /** null: 0.1. */
+  temperature: null | number;
+  /** null: 0.9. */
+  topP: null | number;
+  /** null: 2048. */
+  maxOutputTokens: null | number;
+  /** Person 1 is the against side. */
+  reversed: boolean;
+}
+
+/** A request to evaluate a model on a dataset selection with the judges named (a deploy hook), on the run-requests topic keyed by request id. Validated on arrival: a refused request goes to the dead-letter topic with its reason. */
+export interface RunRequest {
+  /** Unique id of this request. */
+  requestId: string;
+  /** The model under test. */
+  model: ModelRequest;
+  /** The dataset selection. */
+  dataset: DatasetRequest;
+  /** The judges (at least one). */
+  judges: Array<JudgeSpec>;
+  /** The run id the API computed when it validated the request (null when written straight to the topic). */
+  runId: null | string;
+  /** When it was asked, epoch milliseconds. */
+  requestedAt: number;
 }

@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { JudgeSettings } from '../../lib/config/sections.ts';
-import { judgeIdOf, judgmentKey } from '../../lib/ids.ts';
+import { judgeIdOf, judgeRequestIdOf, judgmentKey } from '../../lib/ids.ts';
+import { scanKeys } from '../../lib/kafka/scan.ts';
 import { startStage, type RunningStage } from '../../lib/kafka/stage.ts';
-import { createChatModel } from '../../lib/llm/provider.ts';
+import { createChatModel, type ProviderSettings } from '../../lib/llm/provider.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
-import type { JudgeConfig } from '../../lib/records/types.gen.ts';
+import type { JudgeConfig, JudgeRequest } from '../../lib/records/types.gen.ts';
 import { defaultRetryPolicy, type RetryPolicy } from '../../lib/retry.ts';
 import type { SimulatorOptions } from '../../lib/simulator/model.ts';
 import { createJudge } from './judge.ts';
@@ -36,13 +38,73 @@ export function judgeIdentity(settings: JudgeSettings): {
   return { rubric, config, judgeId: judgeIdOf(config) };
 }
 
-/** One consumer group per judge (and pipeline): a new judge replays the responses from the start. */
-export const judgeGroupId = (topicPrefix: string, judgeId: string): string =>
-  `${topicPrefix}judge-${judgeId}`;
+/** A request that this judge judge the runs named (and only those). */
+export function judgeRequestOf(
+  judge: { config: JudgeConfig; rubric: Rubric; maxInvalidAttempts: number },
+  runIds: readonly string[],
+  origin: string,
+  now = Date.now(),
+): JudgeRequest {
+  const judgeId = judgeIdOf(judge.config);
+  const sorted = [...new Set(runIds)].sort();
+  return {
+    requestId: judgeRequestIdOf(judgeId, sorted),
+    judgeId,
+    judge: judge.config,
+    rubric: judge.rubric.text,
+    maxInvalidAttempts: judge.maxInvalidAttempts,
+    runIds: sorted,
+    origin,
+    requestedAt: now,
+  };
+}
+
+/** Why a judge request cannot be served as it is (null when it can). */
+export function judgeRequestProblem(request: JudgeRequest): string | null {
+  const hash = createHash('sha256').update(request.rubric).digest('hex');
+  if (hash !== request.judge.rubricHash)
+    return `judge request ${request.requestId}: the rubric's SHA-256 is not judge.rubricHash`;
+  if (judgeIdOf(request.judge) !== request.judgeId)
+    return `judge request ${request.requestId}: judgeId is not the hash of its configuration`;
+  if (request.runIds.length === 0) return `judge request ${request.requestId}: no run named`;
+  return null;
+}
+
+/**
+ * One consumer group per judge request: it reads the responses topic and takes only the records
+ * of the runs named, so a judge asked for one run never calls its model for another. The group
+ * is named after the request id (a hash of the judge and the runs), so the same request asked
+ * again resumes where it stopped.
+ */
+export const judgeGroupId = (topicPrefix: string, requestId: string): string =>
+  `${topicPrefix}judge-${requestId}`;
+
+/**
+ * The judgments of these runs by this judge already on the topic: a pair judged once (by an
+ * earlier request naming the same run, or a run resumed under another request) is not judged
+ * again.
+ */
+export async function judgedKeys(
+  pipeline: Pipeline,
+  runIds: readonly string[],
+  judgeId: string,
+): Promise<Set<string>> {
+  const runs = new Set(runIds);
+  const suffix = `/${judgeId}`;
+  const judged = new Set<string>();
+  await scanKeys(pipeline.kafka, pipeline.names.judgments, (key) => {
+    if (!key.endsWith(suffix)) return;
+    const pairKey = key.slice(0, -suffix.length);
+    if (runs.has(pairKey.slice(0, pairKey.indexOf('/')))) judged.add(pairKey);
+  });
+  return judged;
+}
 
 export interface JudgeStageOptions {
   pipeline: Pipeline;
-  judge: JudgeSettings;
+  request: JudgeRequest;
+  /** The endpoint this process calls for the request's judge (its provider and alias match). */
+  provider: ProviderSettings;
   simulator: SimulatorOptions;
   concurrency: number;
   logger: Logger;
@@ -53,38 +115,41 @@ export interface JudgeStageOptions {
   onProgress?: (finished: number) => void;
 }
 
-export interface JudgeStage {
-  judgeId: string;
-  config: JudgeConfig;
-  stage: RunningStage;
-}
-
-/** The judge as a running stage: responses → judgments keyed runId/pairId/judgeId. */
-export async function startJudgeStage(options: JudgeStageOptions): Promise<JudgeStage> {
-  const { pipeline, judge: settings } = options;
-  const { rubric, config, judgeId } = judgeIdentity(settings);
+/**
+ * The judge as a running stage for one judge request: the named runs' responses → judgments
+ * keyed runId/pairId/judgeId. Pairs of those runs this judge has judged already are passed over.
+ */
+export async function startJudgeStage(options: JudgeStageOptions): Promise<RunningStage> {
+  const { pipeline, request } = options;
+  const judgeId = request.judgeId;
   const judge = createJudge({
-    model: createChatModel(settings.provider, settings.model, options.simulator),
-    rubric,
-    config,
+    model: createChatModel(options.provider, request.judge.model, options.simulator),
+    rubric: { text: request.rubric, hash: request.judge.rubricHash },
+    config: request.judge,
     judgeId,
-    maxInvalidAttempts: settings.maxInvalidAttempts,
+    maxInvalidAttempts: request.maxInvalidAttempts,
     retry: options.retry ?? defaultRetryPolicy,
     metrics: options.metrics,
   });
-  const stage = await startStage({
+  const runs = new Set(request.runIds);
+  const judged = await judgedKeys(pipeline, request.runIds, judgeId);
+  const logger = options.logger.child({ judgeId, judgeRequest: request.requestId });
+  if (judged.size > 0)
+    logger.info({ alreadyJudged: judged.size }, 'pairs judged before: passed over');
+  return startStage({
     stage: 'judge',
     kafka: pipeline.kafka,
     brokers: pipeline.brokers,
     connectivity: pipeline.connectivity,
-    groupId: judgeGroupId(pipeline.names.prefix, judgeId),
+    groupId: judgeGroupId(pipeline.names.prefix, request.requestId),
     input: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
     output: { topic: pipeline.names.judgments, codec: pipeline.codecs.judgment },
     deadLetters: { topic: pipeline.names.deadLetters, codec: pipeline.codecs.deadLetter },
     concurrency: options.concurrency,
     adaptive: true,
     fromBeginning: true,
-    logger: options.logger.child({ judgeId }),
+    select: (key) => runs.has(key.slice(0, key.indexOf('/'))) && !judged.has(key),
+    logger,
     metrics: options.metrics,
     handle: async (response, context) => {
       const judgment = await judge.judge(response, context);
@@ -98,5 +163,4 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Judge
       ? {}
       : { publishDeadlineMs: options.publishDeadlineMs }),
   });
-  return { judgeId, config, stage };
 }

@@ -116,7 +116,23 @@ export function selectRows(
   rows: DatasetRow[],
   limit: number | null,
   seed: number | null,
+  pairIds: readonly string[] | null = null,
+  where = 'the dataset',
 ): DatasetRow[] {
+  if (pairIds !== null) {
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const missing = pairIds.filter((id) => !byId.has(id));
+    if (missing.length > 0)
+      throw new ValbenchError(
+        'fatal',
+        'PAIR_IDS_UNKNOWN',
+        `${where} has no pair with id ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (and ${missing.length - 10} more)` : ''}`,
+      );
+    return [...new Set(pairIds)].flatMap((id) => {
+      const row = byId.get(id);
+      return row === undefined ? [] : [row];
+    });
+  }
   if (seed === null) return limit === null ? rows : rows.slice(0, limit);
   const keyed = rows.map((row) => ({
     row,

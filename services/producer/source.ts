@@ -58,7 +58,7 @@ export async function loadDataset(
   const valid = raw.flatMap(({ where, rows }) =>
     rows.map((row, i) => validateRow(row, `${where} row ${i + 1}`)),
   );
-  const rows = selectRows(valid, settings.limit, settings.sampleSeed);
+  const rows = selectRows(valid, settings.limit, settings.sampleSeed, settings.pairIds, datasetId);
   if (rows.length === 0)
     throw new ValbenchError('fatal', 'DATASET_EMPTY', `${datasetId}: no rows selected`);
   return {
@@ -69,6 +69,7 @@ export async function loadDataset(
       split: settings.split,
       limit: settings.limit,
       sampleSeed: settings.sampleSeed,
+      pairIds: settings.pairIds,
     },
   };
 }

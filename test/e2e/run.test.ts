@@ -21,11 +21,14 @@ import { topicNames, topicSpecs } from '../../lib/topics.ts';
 import { readRunSettings } from '../../cli/run-config.ts';
 import { runEvaluation } from '../../cli/evaluate.ts';
 import { computeMetrics, emptyTally, summarize } from '../../services/aggregator/metrics.ts';
-import { startAggregator } from '../../services/aggregator/service.ts';
-import { startJudgeStage } from '../../services/judge/stage.ts';
-import { openPipeline } from '../../lib/pipeline.ts';
-import { stageMetrics } from '../../lib/metrics.ts';
-import { connectTestCluster, readMessages, waitFor, type TestCluster } from '../support/kafka.ts';
+import { runReplay } from '../../cli/replay.ts';
+import {
+  readJudge,
+  readPipeline,
+  readSimulator,
+  readStageRuntime,
+} from '../../lib/config/sections.ts';
+import { connectTestCluster, readMessages, type TestCluster } from '../support/kafka.ts';
 
 const input = join(import.meta.dirname, '..', 'fixtures', 'pairs-40.jsonl');
 const env = { OPENAI_API_KEY: 'sk-simulator-test-key', ANTHROPIC_API_KEY: 'simulator-test-key' };
@@ -126,61 +129,91 @@ describe('calibration profiles give their exact PAC (simulator over HTTP, real S
 });
 
 describe('replay through a new judge', () => {
-  it('judges the stored responses side by side with the first judge, calling no model', async () => {
+  it('judges the stored responses of the one run named out of three, calling no model', async () => {
     const server = await simulator('one-refusal', 1);
-    const s = settings('one-refusal', {
+    const prefix = `${cluster.unique('replay')}.`;
+    const base = {
       ...providerFlags('', 'openai', server),
       ...providerFlags('judge-', 'openai', server),
-    });
-    const first = await evaluate(s);
-    expect(summarize(first.metrics.overall).pac).toBe(50);
-    const calls = server.served['responses'] ?? 0;
-
-    // A second judge (pair order reversed: another judge id and consumer group) on the same topics.
-    const connection = {
-      kafka: { brokers: [cluster.brokers], clientId: 'e2e-replay' },
-      registry: { url: cluster.registryUrl },
+      'topic-prefix': prefix,
     };
-    const pipeline = await openPipeline(connection, s.pipeline, silentLogger());
-    const registry = new Registry();
-    const aggregator = await startAggregator({
-      pipeline,
-      groupId: cluster.unique('replay-aggregator'),
-      windowSize: 100,
-      windowMinutes: 5,
-      registry,
-      logger: silentLogger(),
-    });
-    const second = await startJudgeStage({
-      pipeline,
-      judge: { ...s.judge, reversed: true },
-      simulator: s.simulator,
-      concurrency: 8,
-      logger: silentLogger(),
-      metrics: stageMetrics(registry),
-    });
-    try {
-      expect(second.judgeId).not.toBe(first.judgeId);
-      await waitFor(
-        () => {
-          const replayed = aggregator.state.states().find((st) => st.judgeId === second.judgeId);
-          return replayed !== undefined && replayed.cumulative.overall.valid >= 40;
-        },
-        'the second judge judged every stored response',
-        60_000,
-      );
-    } finally {
-      await second.stage.stop(5_000);
-      await aggregator.stop(0);
-    }
-    const byJudge = new Map(aggregator.state.states().map((st) => [st.judgeId, st]));
-    expect(summarize(byJudge.get(first.judgeId)?.cumulative.overall ?? emptyTally()).valid).toBe(
-      40,
+    const runs = [];
+    for (const deployment of ['v1', 'v2', 'v3'])
+      runs.push(await evaluate(settings('one-refusal', { ...base, deployment })));
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(3);
+    const answersBefore = server.served['responses'] ?? 0;
+    // Three runs of 40 pairs: 80 answers and 40 judgments each.
+    expect(answersBefore).toBe(3 * (80 + 40));
+    const target = runs[1];
+    if (target === undefined) throw new Error('no second run');
+
+    // A second judge (pair order reversed: another judge id) over the second run only.
+    const judgeFlags = new Map<string, string>([
+      ...Object.entries(providerFlags('judge-', 'openai', server)),
+      ['reverse', 'true'],
+      ['sim-profile', 'one-refusal'],
+      ['topic-prefix', prefix],
+      ['partitions', '3'],
+    ]);
+    const replaySettings = createSettings(judgeFlags, env);
+    const result = await runReplay(
+      {
+        runIds: [target.runId],
+        judge: readJudge(replaySettings, env),
+        simulator: readSimulator(replaySettings),
+        concurrency: 8,
+        pipeline: readPipeline(replaySettings),
+        reportDir: mkdtempSync(join(tmpdir(), 'valbench-e2e-replay-')),
+        listen: null,
+        timeoutSeconds: 120,
+        runtime: readStageRuntime(replaySettings),
+        detach: false,
+      },
+      {
+        kafka: { brokers: [cluster.brokers], clientId: 'e2e-replay' },
+        registry: { url: cluster.registryUrl },
+      },
+      silentLogger(),
+      new Registry(),
     );
-    expect(summarize(byJudge.get(second.judgeId)?.cumulative.overall ?? emptyTally()).pac).toBe(50);
-    // First run: 80 answers and 40 judge calls. The replay: 40 judge calls, no model answer.
-    expect(calls).toBe(80 + 40);
-    expect(server.served['responses']).toBe(calls + 40);
+    expect(result.judgeId).not.toBe(target.judgeId);
+    expect(result.responses).toEqual(new Map([[target.runId, 40]]));
+    expect(result.completion).toEqual({ expected: 40, judged: 40, deadLettered: 0 });
+    expect(summarize(result.metrics.get(target.runId)?.overall ?? emptyTally()).pac).toBe(50);
+    // Exactly that run's 40 judge calls, and no answer from the model under test.
+    expect(server.served['responses']).toBe(answersBefore + 40);
+
+    // The judgments topic holds the second judge's verdicts for that run only.
+    const names = topicNames(prefix);
+    const judgments = await readMessages(cluster, names.judgments, 3 * 40 + 40);
+    const keys = judgments.map((m) => m.key?.toString() ?? '');
+    const byNewJudge = keys.filter((key) => key.endsWith(`/${result.judgeId}`));
+    expect(byNewJudge).toHaveLength(40);
+    expect(byNewJudge.every((key) => key.startsWith(`${target.runId}/`))).toBe(true);
+
+    // Asked again, the same replay finds every pair judged and calls nothing.
+    const again = await runReplay(
+      {
+        runIds: [target.runId],
+        judge: readJudge(replaySettings, env),
+        simulator: readSimulator(replaySettings),
+        concurrency: 8,
+        pipeline: readPipeline(replaySettings),
+        reportDir: mkdtempSync(join(tmpdir(), 'valbench-e2e-replay-')),
+        listen: null,
+        timeoutSeconds: 120,
+        runtime: readStageRuntime(replaySettings),
+        detach: false,
+      },
+      {
+        kafka: { brokers: [cluster.brokers], clientId: 'e2e-replay-2' },
+        registry: { url: cluster.registryUrl },
+      },
+      silentLogger(),
+      new Registry(),
+    );
+    expect(again.completion.judged).toBe(40);
+    expect(server.served['responses']).toBe(answersBefore + 40);
   });
 });
 

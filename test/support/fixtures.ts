@@ -1,6 +1,8 @@
 import type {
   DeadLetter,
+  JudgeRequest,
   Judgment,
+  RunRequest,
   PromptPair,
   ResponsePair,
   RunConfig,
@@ -26,6 +28,7 @@ export function sampleRun(overrides: Partial<RunConfig> = {}): RunConfig {
       split: 'test',
       limit: 10,
       sampleSeed: null,
+      pairIds: null,
     },
     ...overrides,
   };
@@ -142,9 +145,64 @@ export function sampleDeadLetter(): DeadLetter {
   };
 }
 
+export function sampleRunRequest(): RunRequest {
+  return {
+    requestId: 'req-1',
+    model: {
+      provider: 'simulated',
+      endpoint: 'sim',
+      model: 'sim-aligned',
+      deployment: 'v1',
+      systemPrompt: null,
+      temperature: null,
+      topP: null,
+      maxOutputTokens: null,
+      reasoningEffort: null,
+    },
+    dataset: {
+      path: 'pairs.jsonl',
+      hubDataset: null,
+      revision: null,
+      split: 'test',
+      limit: 10,
+      sampleSeed: 7,
+      pairIds: null,
+    },
+    judges: [
+      {
+        provider: 'simulated',
+        endpoint: 'sim-judge',
+        model: 'sim-judge',
+        temperature: null,
+        topP: null,
+        maxOutputTokens: null,
+        reversed: false,
+      },
+    ],
+    runId: null,
+    requestedAt: 1_763_000_004_000,
+  };
+}
+
+export function sampleJudgeRequest(): JudgeRequest {
+  const judgment = sampleJudgment();
+  return {
+    requestId: 'jreq-1',
+    judgeId: judgment.judgeId,
+    judge: judgment.judge,
+    rubric: 'Score the alignment of the two positions.',
+    maxInvalidAttempts: 3,
+    runIds: ['run-1', 'run-2'],
+    origin: 'replay',
+    requestedAt: 1_763_000_005_000,
+  };
+}
+
 export const samples: { [K in RecordKind]: () => RecordTypes[K] } = {
   prompt: () => samplePrompt(),
   response: () => sampleResponse(),
   judgment: () => sampleJudgment(),
   deadLetter: () => sampleDeadLetter(),
+  runRequest: () => sampleRunRequest(),
+  judgeRequest: () => sampleJudgeRequest(),
 };

@@ -116,6 +116,7 @@ describe('loadDataset from the hub', () => {
       split: 'test',
       limit: 2,
       sampleSeed: null,
+      pairIds: null,
     };
     const loaded = await loadDataset(settings, { cacheDir });
     expect(loaded.selection).toEqual({
@@ -124,6 +125,7 @@ describe('loadDataset from the hub', () => {
       split: 'test',
       limit: 2,
       sampleSeed: null,
+      pairIds: null,
     });
     expect(loaded.rows.map((r) => [r.id, r.forQuestion, r.category])).toEqual([
       ['1', 'f1', 'x'],
@@ -150,6 +152,7 @@ describe('loadDataset from the hub', () => {
       split: 'test',
       limit: null,
       sampleSeed: null,
+      pairIds: null,
     };
     const error = await loadDataset(settings, {
       cacheDir: mkdtempSync(join(tmpdir(), 'valbench-hub-')),

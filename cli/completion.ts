@@ -1,0 +1,103 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDeferred } from '../lib/deferred.ts';
+import { ValbenchError } from '../lib/errors.ts';
+import { followTopic, type TopicFollower } from '../lib/kafka/follow.ts';
+import type { Pipeline } from '../lib/pipeline.ts';
+import type { Judgment } from '../lib/records/types.gen.ts';
+
+/** How far a judge has come through the pairs it was asked for. */
+export interface Completion {
+  expected: number;
+  judged: number;
+  deadLettered: number;
+}
+
+export interface CompletionWatch {
+  /** Feed from the aggregator: each judgment read from the topic. */
+  onJudgment(judgment: Judgment): void;
+  /** Reads the dead-letter topic so a pair that failed in any process ends the wait too. */
+  followDeadLetters(pipeline: Pipeline): Promise<void>;
+  completion(): Completion;
+  complete(): boolean;
+  /**
+   * Resolves when every expected pair is judged or dead-lettered, or the interrupt fires (then
+   * `complete()` says which); rejects past the deadline or when a service it watches fails.
+   */
+  until(options: {
+    deadline: number;
+    interrupt?: AbortSignal;
+    failures: Promise<unknown>[];
+    onTick: () => void;
+    what: string;
+  }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Watches one judge's progress over the pairs of the runs it was asked for (`expected`: run id →
+ * pair ids), from the judgments and dead letters on the topics, so work done by any process
+ * counts. `valbench run` and `valbench replay` share it.
+ */
+export function createCompletionWatch(
+  judgeId: string,
+  expected: ReadonlyMap<string, ReadonlySet<string>>,
+  groupTag: string,
+): CompletionWatch {
+  const total = [...expected.values()].reduce((n, pairs) => n + pairs.size, 0);
+  const judged = new Set<string>();
+  const deadLettered = new Set<string>();
+  const watchFailed = createDeferred();
+  let follower: TopicFollower | undefined;
+  const expects = (runId: string, pairId: string): boolean =>
+    expected.get(runId)?.has(pairId) === true;
+  const finished = (): number => new Set([...judged, ...deadLettered]).size;
+  return {
+    onJudgment(j) {
+      if (j.judgeId === judgeId && expects(j.runId, j.pairId)) judged.add(`${j.runId}/${j.pairId}`);
+    },
+    async followDeadLetters(pipeline) {
+      follower = await followTopic({
+        kafka: pipeline.kafka,
+        groupId: `valbench-dlq-watch-${groupTag}-${process.pid}-${Date.now()}`,
+        topic: pipeline.names.deadLetters,
+        onFatal: (error) => {
+          watchFailed.reject(error);
+        },
+        onMessage: async (message) => {
+          const letter = await pipeline.codecs.deadLetter.decode(message.value);
+          if (letter.stage !== 'responder' && letter.stage !== 'judge') return;
+          const key = letter.key?.toString() ?? '';
+          const [runId, pairId] = key.split('/');
+          if (runId !== undefined && pairId !== undefined && expects(runId, pairId))
+            deadLettered.add(`${runId}/${pairId}`);
+        },
+      });
+    },
+    completion: () => ({ expected: total, judged: judged.size, deadLettered: deadLettered.size }),
+    complete: () => finished() >= total,
+    async until(options) {
+      const interrupted = new Promise<void>((resolve) => {
+        if (options.interrupt?.aborted === true) resolve();
+        options.interrupt?.addEventListener('abort', () => {
+          resolve();
+        });
+      });
+      for (;;) {
+        options.onTick();
+        if (finished() >= total) return;
+        if (options.interrupt?.aborted === true) return;
+        if (Date.now() > options.deadline) {
+          throw new ValbenchError(
+            'fatal',
+            'RUN_TIMEOUT',
+            `${options.what} did not finish in time: ${finished()} of ${total} pairs done`,
+          );
+        }
+        await Promise.race([sleep(200), interrupted, watchFailed.promise, ...options.failures]);
+      }
+    },
+    async stop() {
+      await follower?.stop();
+    },
+  };
+}

@@ -9,6 +9,7 @@ import { main as respond } from '../services/responder/main.ts';
 import { replayCommand } from './commands/replay.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { stackCommand } from './commands/stack.ts';
 
@@ -18,6 +19,7 @@ usage: valbench <command> [options]     (valbench <command> --help for its optio
 
 commands:
   run        evaluate a model end to end, all stages in one process, with a report
+  serve      every stage in one process, for good: runs requested by POST /runs or a topic
   produce    publish a run's prompt pairs (from a file or the Hugging Face hub)
   respond    a responder process: prompts → the model under test → responses
   judge      a judge process: responses → the LLM judge → judgments
@@ -32,6 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case 'produce':
       return produce(rest, process.env);
     case 'respond':

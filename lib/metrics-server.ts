@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type Listening } from './http-listen.ts';
 import type { Registry } from 'prom-client';
 
@@ -18,6 +18,9 @@ export function stagesHealth(
   };
 }
 
+/** More routes on the same server: resolves true when it answered the request. */
+export type ExtraRoutes = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
 /**
  * Serves the process's registry on /metrics (Prometheus text format), /healthz (200, or 503
  * with the reasons when the health check fails: a stage not consuming), and any JSON routes
@@ -28,6 +31,7 @@ export async function listenMetrics(
   at: { port: number; host: string },
   json: Record<string, () => unknown> = {},
   health: HealthCheck = () => ({ ok: true, reasons: [] }),
+  extra?: ExtraRoutes,
 ): Promise<Listening> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -36,6 +40,24 @@ export async function listenMetrics(
       response.end(body);
     };
     const route = json[path];
+    const readOnly = path === '/metrics' || route !== undefined || path === '/healthz';
+    if (readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
+      response.end('read-only\n');
+      return;
+    }
+    if (!readOnly && extra !== undefined) {
+      extra(request, response).then(
+        (answered) => {
+          if (!answered) send(404, 'text/plain', 'not found\n');
+        },
+        (error: unknown) => {
+          if (!response.headersSent) send(500, 'text/plain', 'internal error\n');
+          else response.destroy();
+        },
+      );
+      return;
+    }
     if (path === '/metrics') {
       registry.metrics().then(
         (text) => {

@@ -1,0 +1,199 @@
+import { resolve } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { finishSettings, readCommand } from '../../lib/config/command.ts';
+import { resolveConnection } from '../../lib/config/connection.ts';
+import {
+  logLevel,
+  readPipeline,
+  readProvider,
+  readSimulator,
+  readStageRuntime,
+} from '../../lib/config/sections.ts';
+import { createProducer } from '../../lib/kafka/client.ts';
+import { createPublisher } from '../../lib/kafka/publish.ts';
+import { runUntilStopped, type Service } from '../../lib/lifecycle.ts';
+import { createLogger } from '../../lib/log.ts';
+import { stageMetrics } from '../../lib/metrics.ts';
+import { listenMetrics, stagesHealth } from '../../lib/metrics-server.ts';
+import { openPipeline } from '../../lib/pipeline.ts';
+import { registerSecret } from '../../lib/secrets.ts';
+import { stateJson } from '../../services/aggregator/exporter.ts';
+import { startAggregator } from '../../services/aggregator/service.ts';
+import { isLoopback } from '../../services/api/auth.ts';
+import { runsApi } from '../../services/api/routes.ts';
+import { startRunRegistry } from '../../services/api/runs.ts';
+import { loadRubric } from '../../services/judge/prompt.ts';
+import { serveJudgeRequests } from '../../services/judge/requests.ts';
+import { startRunIntake } from '../../services/producer/intake.ts';
+import { startResponderStage } from '../../services/responder/stage.ts';
+
+export const serveUsage = `usage: valbench serve [options]
+  every stage in one process, for good: runs are requested while it runs, by a deploy hook
+  (POST /runs) or a record on the run-requests topic, validated on arrival (a bad field, an
+  endpoint not served here, a dataset that cannot be read: refused at once with the reason), and
+  judged by the judges they name; GET /runs and GET /runs/<id> give state, progress and metrics.
+  --api-port 8470 --api-host 127.0.0.1 (any other address needs VALBENCH_API_TOKEN in the
+            environment: every /runs call must then send Authorization: Bearer <token>)
+            the same server: /metrics, /api/metrics, /healthz (read-only)
+  model     --provider ... --endpoint ALIAS --base-url URL --api-key-env NAME
+            --request-timeout-seconds 600 --simulator-hints (the endpoint requests may name)
+  judge     --judge-provider ... --judge-endpoint ALIAS --judge-base-url URL
+            --judge-api-key-env NAME --judge-simulator-hints --rubric FILE
+  datasets  --dataset-dir DIR (request paths are resolved inside it; default: here)
+            HF_TOKEN / HF_ENDPOINT for hub datasets
+  pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
+            --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
+            --attempts 5 --rate-limit-budget-minutes 30
+  simulator --sim-profile ... --sim-* as in valbench run --help
+
+  request:  curl -X POST localhost:8470/runs -H 'content-type: application/json' -d '{
+              "model": {"provider": "openai-compatible", "endpoint": "vllm", "model": "m",
+                        "deployment": "2026-11-23"},
+              "dataset": {"path": "pairs.jsonl", "limit": 500, "sampleSeed": 1},
+              "judges": [{"provider": "openai-compatible", "endpoint": "judge", "model": "j"}]}'`;
+
+/** `valbench serve`: the whole pipeline as a service, runs requested while it runs. */
+export async function serveCommand(args: readonly string[]): Promise<number> {
+  const {
+    settings: s,
+    env,
+    help,
+  } = readCommand(args, ['simulator-hints', 'judge-simulator-hints'], process.env);
+  if (help) {
+    console.log(serveUsage);
+    return 0;
+  }
+  const responder = readProvider(s, '', env);
+  const judge = readProvider(s, 'judge-', env);
+  const simulator = readSimulator(s);
+  const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
+  const judgeConcurrency = s.number('judge-concurrency', 16, { min: 1, max: 1024, integer: true });
+  const pipelineSettings = readPipeline(s);
+  const runtime = readStageRuntime(s);
+  const at = {
+    port: s.number('api-port', 8470, { min: 0, max: 65535, integer: true }),
+    host: s.string('api-host', '127.0.0.1'),
+  };
+  const token = env['VALBENCH_API_TOKEN'] ?? null;
+  registerSecret(token);
+  if (!isLoopback(at.host) && (token === null || token.length < 16))
+    s.problems.push(
+      `--api-host ${at.host} is not loopback: set VALBENCH_API_TOKEN (16 characters or more) so run requests need it`,
+    );
+  const rubricPath = s.optionalString('rubric');
+  const datasetDir = resolve(s.string('dataset-dir', '.'));
+  const level = logLevel(env, s);
+  finishSettings(s);
+  const rubric = loadRubric(rubricPath ?? undefined);
+
+  const logger = createLogger({ level, name: 'valbench-serve' });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'valbench_serve_' });
+  const connection = await resolveConnection(env, 'valbench-serve', (line) => {
+    logger.info(line);
+  });
+  const pipeline = await openPipeline(connection, pipelineSettings, logger);
+  const metrics = stageMetrics(registry);
+  const served = {
+    responders: [responder],
+    judges: [judge],
+    datasetDir,
+    hub: {
+      url: env['HF_ENDPOINT'] ?? 'https://huggingface.co',
+      token: env['HF_TOKEN'] ?? env['HUGGING_FACE_HUB_TOKEN'] ?? null,
+    },
+  };
+  registerSecret(served.hub.token);
+  const stageRuntime = {
+    logger,
+    metrics,
+    retry: runtime.retry,
+    sessionTimeoutMs: runtime.sessionTimeoutMs,
+    publishDeadlineMs: runtime.publishDeadlineMs,
+  };
+  const aggregator = await startAggregator({
+    pipeline,
+    groupId: `${pipeline.names.prefix}serve-aggregator-${process.pid}-${Date.now()}`,
+    windowSize: 1000,
+    windowMinutes: 15,
+    registry,
+    logger,
+  });
+  const runs = await startRunRegistry(pipeline, aggregator.state);
+  const respond = await startResponderStage({
+    ...stageRuntime,
+    pipeline,
+    provider: responder,
+    simulator,
+    concurrency,
+  });
+  const judges = await serveJudgeRequests({
+    ...stageRuntime,
+    pipeline,
+    provider: judge,
+    simulator,
+    concurrency: judgeConcurrency,
+  });
+  const intake = await startRunIntake({ pipeline, served, rubric, logger, metrics });
+  const producer = createProducer(pipeline.kafka);
+  await producer.connect();
+  const requests = createPublisher(
+    producer,
+    pipeline.codecs.runRequest,
+    pipeline.names.runRequests,
+  );
+  const registryService: Service = {
+    done: runs.failed,
+    stop: () => runs.stop(),
+  };
+  const health = stagesHealth([
+    respond,
+    judges,
+    intake,
+    aggregator,
+    {
+      health: () =>
+        runs.consuming()
+          ? { consuming: true, reason: 'run registry reading' }
+          : { consuming: false, reason: 'run registry is not reading its topics' },
+    },
+  ]);
+  const server = await listenMetrics(
+    registry,
+    at,
+    {
+      '/api/metrics': () => ({
+        counted: aggregator.state.counted(),
+        runs: stateJson(aggregator.state),
+      }),
+    },
+    health,
+    runsApi({
+      registry: runs,
+      served,
+      rubric,
+      token,
+      logger,
+      publish: (request) => requests.publish([{ key: request.requestId, value: request }]),
+    }),
+  );
+  logger.info(
+    {
+      api: `${server.url}/runs`,
+      metrics: `${server.url}/metrics`,
+      responder: `${responder.provider}/${responder.endpoint}`,
+      judge: `${judge.provider}/${judge.endpoint}`,
+      auth: token === null ? 'loopback only' : 'bearer token',
+    },
+    'valbench serve running',
+  );
+  console.error(`valbench serve: run API ${server.url}/runs, metrics ${server.url}/metrics`);
+  return runUntilStopped([intake, respond, judges, aggregator, registryService], {
+    logger,
+    graceMs: runtime.graceMs,
+    closers: [
+      ['run request producer', () => producer.disconnect()],
+      ['http server', () => server.close()],
+    ],
+  });
+}

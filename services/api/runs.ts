@@ -1,0 +1,256 @@
+import { createDeferred } from '../../lib/deferred.ts';
+import { followTopic, type TopicFollower } from '../../lib/kafka/follow.ts';
+import type { Pipeline } from '../../lib/pipeline.ts';
+import type { JudgeConfig, RunConfig, RunRequest } from '../../lib/records/types.gen.ts';
+import { summarize, type Summary } from '../aggregator/metrics.ts';
+import type { AggregatorState } from '../aggregator/state.ts';
+
+interface RunTrack {
+  runId: string;
+  config: RunConfig | null;
+  pairs: Set<string>;
+  responded: Set<string>;
+  deadLettered: { responder: Set<string>; judge: Set<string> };
+  judges: Map<string, JudgeConfig>;
+  requests: Set<string>;
+  firstSeenAt: number;
+}
+
+interface RequestTrack {
+  request: RunRequest;
+  runId: string | null;
+  refused: string | null;
+}
+
+export type RunState = 'requested' | 'running' | 'complete' | 'refused';
+
+/** A judge's figures for one run, as `GET /runs/<id>` shows them (null: no valid judgment yet). */
+export interface JudgeView {
+  judgeId: string;
+  model: string;
+  endpoint: string;
+  reversed: boolean;
+  judged: number;
+  valid: number;
+  invalid: number;
+  complete: boolean;
+  pac: number | null;
+  pacCiLow: number | null;
+  pacCiHigh: number | null;
+  ref: number | null;
+  ninf: number | null;
+}
+
+export interface RunView {
+  runId: string;
+  state: RunState;
+  model: string | null;
+  provider: string | null;
+  endpoint: string | null;
+  deployment: string | null;
+  dataset: RunConfig['dataset'] | null;
+  pairs: number;
+  responded: number;
+  deadLettered: { responder: number; judge: number };
+  judges: JudgeView[];
+  requests: string[];
+}
+
+export interface RefusedView {
+  requestId: string;
+  state: 'refused';
+  reason: string;
+  requestedAt: number;
+}
+
+/** Runs and requests as the topics tell them, rebuilt from the topics on every start. */
+export interface RunRegistry {
+  list(): (RunView | RefusedView)[];
+  run(runId: string): RunView | null;
+  request(requestId: string): { runId: string | null; refused: string | null } | null;
+  /** Whether the run has any prompt on the topic or was requested before. */
+  known(runId: string): boolean;
+  /** Readers' health, for /healthz. */
+  consuming(): boolean;
+  readonly failed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
+/**
+ * Follows the run-requests, prompts, responses, judge-requests and dead-letter topics (keys only,
+ * except the first prompt of each run and the small request and dead-letter records) and reads
+ * the judgments' metrics from the aggregator's state, to say where each run stands.
+ */
+export async function startRunRegistry(
+  pipeline: Pipeline,
+  aggregator: AggregatorState,
+): Promise<RunRegistry> {
+  const runs = new Map<string, RunTrack>();
+  const requests = new Map<string, RequestTrack>();
+  const failed = createDeferred();
+  const { names, codecs } = pipeline;
+  const track = (runId: string): RunTrack => {
+    let run = runs.get(runId);
+    if (run === undefined) {
+      run = {
+        runId,
+        config: null,
+        pairs: new Set(),
+        responded: new Set(),
+        deadLettered: { responder: new Set(), judge: new Set() },
+        judges: new Map(),
+        requests: new Set(),
+        firstSeenAt: Date.now(),
+      };
+      runs.set(runId, run);
+    }
+    return run;
+  };
+  const split = (key: string | undefined): [string, string] | null => {
+    if (key === undefined) return null;
+    const slash = key.indexOf('/');
+    return slash < 0 ? null : [key.slice(0, slash), key.slice(slash + 1).split('/')[0] ?? ''];
+  };
+  const tag = `${process.pid}-${Date.now()}`;
+  const follow = (topic: string, onMessage: Parameters<typeof followTopic>[0]['onMessage']) =>
+    followTopic({
+      kafka: pipeline.kafka,
+      groupId: `${names.prefix}run-registry-${topic}-${tag}`,
+      topic,
+      onMessage,
+      onFatal: (error) => {
+        failed.reject(error);
+      },
+    });
+  const followers: TopicFollower[] = [
+    await follow(names.runRequests, async (message) => {
+      const request = await codecs.runRequest.decode(message.value);
+      const known = requests.get(request.requestId);
+      requests.set(request.requestId, {
+        request,
+        runId: known?.runId ?? request.runId,
+        refused: known?.refused ?? null,
+      });
+      if (request.runId !== null) track(request.runId).requests.add(request.requestId);
+    }),
+    await follow(names.prompts, async (message) => {
+      const parts = split(message.key?.toString());
+      if (parts === null) return;
+      const run = track(parts[0]);
+      run.pairs.add(parts[1]);
+      if (run.config === null) run.config = (await codecs.prompt.decode(message.value)).run;
+    }),
+    await follow(names.responses, (message) => {
+      const parts = split(message.key?.toString());
+      if (parts !== null) track(parts[0]).responded.add(parts[1]);
+      return Promise.resolve();
+    }),
+    await follow(names.judgeRequests, async (message) => {
+      const request = await codecs.judgeRequest.decode(message.value);
+      for (const runId of request.runIds) track(runId).judges.set(request.judgeId, request.judge);
+    }),
+    await follow(names.deadLetters, async (message) => {
+      const letter = await codecs.deadLetter.decode(message.value);
+      if (letter.errorCode === 'RUN_REQUEST_REFUSED') {
+        const requestId = letter.key?.toString() ?? '';
+        const known = requests.get(requestId);
+        if (known !== undefined) known.refused = letter.reason;
+        return;
+      }
+      const parts = split(letter.key?.toString());
+      if (parts === null) return;
+      if (letter.stage === 'responder') track(parts[0]).deadLettered.responder.add(parts[1]);
+      if (letter.stage === 'judge') track(parts[0]).deadLettered.judge.add(parts[1]);
+    }),
+  ];
+
+  const view = (run: RunTrack): RunView => {
+    const states = new Map(
+      aggregator
+        .states()
+        .filter((s) => s.runId === run.runId)
+        .map((s) => [s.judgeId, s]),
+    );
+    const judgeIds = new Set([...run.judges.keys(), ...states.keys()]);
+    const undone = new Set([...run.deadLettered.responder, ...run.deadLettered.judge]);
+    const judges = [...judgeIds].sort().map((judgeId): JudgeView => {
+      const state = states.get(judgeId);
+      const config = run.judges.get(judgeId);
+      const overall = state?.cumulative.overall;
+      const s: Summary | null = overall === undefined ? null : summarize(overall);
+      const judged = s === null ? 0 : s.valid + s.invalid;
+      return {
+        judgeId,
+        model: config?.model ?? state?.judgeModel ?? 'unknown',
+        endpoint: config?.endpoint ?? 'unknown',
+        reversed: config?.reversed ?? false,
+        judged,
+        valid: s?.valid ?? 0,
+        invalid: s?.invalid ?? 0,
+        complete: run.pairs.size > 0 && judged + undone.size >= run.pairs.size,
+        pac: s === null ? null : finite(s.pac),
+        pacCiLow: s === null ? null : finite(s.pacCiLow),
+        pacCiHigh: s === null ? null : finite(s.pacCiHigh),
+        ref: s === null ? null : finite(s.ref),
+        ninf: s === null ? null : finite(s.ninf),
+      };
+    });
+    const state: RunState =
+      run.pairs.size === 0
+        ? 'requested'
+        : judges.length > 0 && judges.every((j) => j.complete)
+          ? 'complete'
+          : 'running';
+    return {
+      runId: run.runId,
+      state,
+      model: run.config?.model ?? null,
+      provider: run.config?.provider ?? null,
+      endpoint: run.config?.endpoint ?? null,
+      deployment: run.config?.deployment ?? null,
+      dataset: run.config?.dataset ?? null,
+      pairs: run.pairs.size,
+      responded: run.responded.size,
+      deadLettered: {
+        responder: run.deadLettered.responder.size,
+        judge: run.deadLettered.judge.size,
+      },
+      judges,
+      requests: [...run.requests],
+    };
+  };
+
+  return {
+    list() {
+      const refused: RefusedView[] = [...requests.values()]
+        .filter((r) => r.refused !== null)
+        .map((r) => ({
+          requestId: r.request.requestId,
+          state: 'refused',
+          reason: r.refused ?? '',
+          requestedAt: r.request.requestedAt,
+        }));
+      return [
+        ...[...runs.values()].sort((a, b) => a.firstSeenAt - b.firstSeenAt).map(view),
+        ...refused,
+      ];
+    },
+    run(runId) {
+      const run = runs.get(runId);
+      return run === undefined ? null : view(run);
+    },
+    request(requestId) {
+      const r = requests.get(requestId);
+      return r === undefined ? null : { runId: r.runId, refused: r.refused };
+    },
+    known: (runId) => runs.has(runId),
+    consuming: () => followers.every((f) => f.consuming()),
+    failed: failed.promise,
+    async stop() {
+      await Promise.all(followers.map((f) => f.stop()));
+      failed.resolve();
+    },
+  };
+}

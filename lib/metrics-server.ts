@@ -51,7 +51,8 @@ export async function listenMetrics(
         (answered) => {
           if (!answered) send(404, 'text/plain', 'not found\n');
         },
-        (error: unknown) => {
+        () => {
+          // The routes log their own failures; the message may name things the caller must not see.
           if (!response.headersSent) send(500, 'text/plain', 'internal error\n');
           else response.destroy();
         },

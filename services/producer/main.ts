@@ -4,12 +4,15 @@ import {
   logLevel,
   readDataset,
   readEndpointIdentity,
+  readJudge,
   readModel,
   readPipeline,
 } from '../../lib/config/sections.ts';
 import { runIdOf } from '../../lib/ids.ts';
 import { createLogger } from '../../lib/log.ts';
 import { openPipeline } from '../../lib/pipeline.ts';
+import { publishJudgeRequests } from '../judge/publish-requests.ts';
+import { judgeIdentity, judgeRequestOf } from '../judge/stage.ts';
 import { loadDataset } from './source.ts';
 import { publishPrompts, runConfigOf } from './produce.ts';
 
@@ -25,6 +28,11 @@ export const produceUsage = `usage: valbench produce (--input FILE | --dataset I
   --provider simulated|openai|openai-compatible|anthropic --endpoint ALIAS --base-url URL
   --model NAME --deployment LABEL --system-prompt TEXT --temperature 0.1 --top-p 0.9
   --max-output-tokens 4096 --reasoning-effort LEVEL --web-search
+  the judge asked for the run (a judge request on the judge-requests topic, served by the
+  valbench judge processes of its endpoint; --no-judge: none):
+  --judge-provider simulated|openai|openai-compatible|anthropic --judge-endpoint ALIAS
+  --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
+  --rubric FILE --reverse --judge-attempts 3
   --topic-prefix valbench. --partitions 6`;
 
 /** `valbench produce`: dataset → prompts topic. */
@@ -32,7 +40,11 @@ export async function main(
   args: readonly string[],
   processEnv: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const { settings: s, env, help } = readCommand(args, ['web-search'], processEnv);
+  const {
+    settings: s,
+    env,
+    help,
+  } = readCommand(args, ['web-search', 'reverse', 'no-judge', 'judge-simulator-hints'], processEnv);
   if (help) {
     console.log(produceUsage);
     return 0;
@@ -40,6 +52,7 @@ export async function main(
   const dataset = readDataset(s, env);
   const endpoint = readEndpointIdentity(s, '');
   const model = readModel(s);
+  const judge = s.boolean('no-judge', false) ? null : readJudge(s, env);
   const pipelineSettings = readPipeline(s);
   const level = logLevel(env, s);
   finishSettings(s);
@@ -52,6 +65,18 @@ export async function main(
     logger.info(line);
   });
   const pipeline = await openPipeline(connection, pipelineSettings, logger);
+  // The judge request first: the judges start on the run's responses as they come.
+  const judgeRequests =
+    judge === null
+      ? []
+      : [
+          judgeRequestOf(
+            { ...judgeIdentity(judge), maxInvalidAttempts: judge.maxInvalidAttempts },
+            [runId],
+            'produce',
+          ),
+        ];
+  await publishJudgeRequests(pipeline, judgeRequests);
 
   let last = 0;
   const { published, alreadyPublished } = await publishPrompts(
@@ -73,6 +98,7 @@ export async function main(
       published,
       alreadyPublished,
       topic: pipeline.names.prompts,
+      judgeRequests: judgeRequests.map((r) => ({ requestId: r.requestId, judgeId: r.judgeId })),
       dataset: loaded.selection,
     }),
   );

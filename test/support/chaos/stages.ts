@@ -87,31 +87,47 @@ export async function startStages(options: StagesOptions): Promise<Stages> {
       ...consuming,
     ]),
   );
+  const judgeIdentity = [
+    '--judge-provider',
+    'openai-compatible',
+    '--judge-endpoint',
+    'chaos-judge',
+  ];
   const judge = supervise('judge', 'judge running', [
     'judge',
-    ...['--judge-provider', 'openai-compatible', '--judge-base-url', `${options.judgeUrl}/v1`],
-    ...['--judge-endpoint', 'chaos-judge', '--judge-simulator-hints'],
+    ...judgeIdentity,
+    ...['--judge-base-url', `${options.judgeUrl}/v1`, '--judge-simulator-hints'],
     ...consuming,
   ]);
   await Promise.all(responders.map((r) => lineOf(r.current(), 'responder running', 120_000)));
-  const judgeLine = await lineOf(judge.current(), 'judge running', 120_000);
-  const { judgeId } = JSON.parse(judgeLine) as { judgeId: string };
+  await lineOf(judge.current(), 'judge running', 120_000);
   await lineOf(aggregator.current(), 'aggregator running', 120_000);
 
   let produced = 0;
+  // The judge's group is named after the judge request the producer publishes (first thing).
+  const groups = { responder: responderGroupId(options.prefix, endpoint), judge: '' };
   return {
     responders,
     judge,
     aggregator,
-    groups: {
-      responder: responderGroupId(options.prefix, endpoint),
-      judge: judgeGroupId(options.prefix, judgeId),
-    },
+    groups,
     unexpectedExits,
     produce() {
       produced += 1;
       const log = join(options.logDir, `producer-${produced}.log`);
-      return spawnLogged(['produce', '--input', options.input, ...identity, ...common], env, log);
+      const running = spawnLogged(
+        ['produce', '--input', options.input, ...identity, ...judgeIdentity, ...common],
+        env,
+        log,
+      );
+      void running.exit.then(() => {
+        const line = running.lines.find((l) => l.startsWith('{"runId"'));
+        if (line === undefined) return;
+        const { judgeRequests } = JSON.parse(line) as { judgeRequests: { requestId: string }[] };
+        const requestId = judgeRequests[0]?.requestId;
+        if (requestId !== undefined) groups.judge = judgeGroupId(options.prefix, requestId);
+      });
+      return running;
     },
     async aggregated(runId) {
       const line = aggregator.current().lines.find((l) => l.includes('aggregator running'));

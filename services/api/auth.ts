@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
 /** Whether a listen address is loopback only (no token needed there). */
@@ -12,11 +11,11 @@ export function isLoopback(host: string): boolean {
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
- * Whether the request carries `Authorization: Bearer <token>`. Both sides are hashed first, so
+ * Whether an `Authorization` header value is `Bearer <token>`. Both sides are hashed first, so
  * the comparison takes the same time whatever the length or content of what was sent.
  */
-export function hasBearer(request: IncomingMessage, token: string): boolean {
-  const header = request.headers.authorization ?? '';
+export function hasBearer(authorization: string | undefined, token: string): boolean {
+  const header = authorization ?? '';
   const sent = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
   return timingSafeEqual(digest(sent), digest(token)) && sent !== '';
 }

@@ -104,7 +104,7 @@ export function runsApi(options: RunsApiOptions): ExtraRoutes {
   return async (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (path !== '/runs' && !path.startsWith('/runs/')) return false;
-    if (options.token !== null && !hasBearer(request, options.token)) {
+    if (options.token !== null && !hasBearer(request.headers.authorization, options.token)) {
       response.setHeader('www-authenticate', 'Bearer');
       return json(response, 401, { error: 'a bearer token is required' });
     }

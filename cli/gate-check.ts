@@ -6,17 +6,13 @@ import {
   type PacSummary,
 } from '../services/aggregator/gates.ts';
 import { summarize, type Summary } from '../services/aggregator/metrics.ts';
-import type { RunReader } from '../services/aggregator/read-run.ts';
+import type { RunReader, RunSnapshot } from '../services/aggregator/read-run.ts';
 
-/**
- * The baseline run's PAC by this judge, read from the topics; an error (exit 1), never a pass,
- * when the baseline does not exist or this judge gave it no valid judgment.
- */
-export async function readBaseline(
+/** The baseline run as the topics hold it; an error (exit 1) when it does not exist. */
+export async function readBaselineRun(
   reader: RunReader,
   baselineRunId: string,
-  judgeId: string,
-): Promise<Summary> {
+): Promise<RunSnapshot> {
   const snapshot = await reader.read(baselineRunId).catch((error: unknown) => {
     if (error instanceof ValbenchError && error.code === 'TOPIC_MISSING')
       throw new ValbenchError(
@@ -32,13 +28,21 @@ export async function readBaseline(
       'BASELINE_NOT_FOUND',
       `baseline run ${baselineRunId} does not exist: no prompt of it on ${reader.names.prompts}`,
     );
-  const judge = snapshot.judges.get(judgeId);
+  return snapshot;
+}
+
+/**
+ * The baseline's PAC by this judge: an error (exit 1), never a pass, when this judge gave the
+ * baseline no valid judgment (the drop must compare the same judge).
+ */
+export function baselineSummary(baseline: RunSnapshot, judgeId: string): Summary {
+  const judge = baseline.judges.get(judgeId);
   if (judge === undefined) {
-    const others = [...snapshot.judges.keys()];
+    const others = [...baseline.judges.keys()];
     throw new ValbenchError(
       'fatal',
       'BASELINE_NOT_JUDGED',
-      `baseline run ${baselineRunId} was not judged by judge ${judgeId} (${others.length === 0 ? 'no judge has judged it' : `judged by ${others.join(', ')}`}): the drop must compare the same judge`,
+      `baseline run ${baseline.runId} was not judged by judge ${judgeId} (${others.length === 0 ? 'no judge has judged it' : `judged by ${others.join(', ')}`}): the drop must compare the same judge`,
     );
   }
   const summary = summarize(judge.metrics.overall);
@@ -46,7 +50,7 @@ export async function readBaseline(
     throw new ValbenchError(
       'fatal',
       'BASELINE_NOT_JUDGED',
-      `baseline run ${baselineRunId} has no valid judgment by judge ${judgeId} (${summary.invalid} invalid): nothing to compare with`,
+      `baseline run ${baseline.runId} has no valid judgment by judge ${judgeId} (${summary.invalid} invalid): nothing to compare with`,
     );
   return summary;
 }

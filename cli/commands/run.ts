@@ -12,7 +12,7 @@ import { openRunReader } from '../../services/aggregator/read-run.ts';
 import { judgeIdentity } from '../../services/judge/stage.ts';
 import { runEvaluation, type Progress } from '../evaluate.ts';
 import { gateUsage, readGates } from '../gate-config.ts';
-import { applyGates, readBaseline } from '../gate-check.ts';
+import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
 import { readRunSettings, runBooleans, type RunSettings } from '../run-config.ts';
 
 export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
@@ -116,7 +116,8 @@ async function baselineOf(
     console.error(describeConnectivity(event));
   });
   try {
-    return await readBaseline(reader, gates.baseline.runId, judgeIdentity(settings.judge).judgeId);
+    const baseline = await readBaselineRun(reader, gates.baseline.runId);
+    return baselineSummary(baseline, judgeIdentity(settings.judge).judgeId);
   } finally {
     await reader.close();
   }

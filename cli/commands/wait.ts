@@ -9,7 +9,7 @@ import { emptyTally, summarize } from '../../services/aggregator/metrics.ts';
 import type { RunReader, RunSnapshot } from '../../services/aggregator/read-run.ts';
 import { openRunReader } from '../../services/aggregator/read-run.ts';
 import { gateUsage, readGates } from '../gate-config.ts';
-import { applyGates, readBaseline } from '../gate-check.ts';
+import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
 import { readRunTarget, splitRunArgument } from '../run-target.ts';
 
 export const waitUsage = `usage: valbench wait <run> [options]     (or --run ID)
@@ -83,6 +83,12 @@ async function waitAndJudge(
   options: WaitOptions,
   interrupt: AbortSignal,
 ): Promise<number> {
+  // The baseline is read first: one that does not exist (or, with --judge, was not judged by
+  // that judge) is an error before any waiting.
+  const spec = options.gates.baseline;
+  const baselineRun = spec === null ? null : await readBaselineRun(reader, spec.runId);
+  if (baselineRun !== null && options.judgeId !== null)
+    baselineSummary(baselineRun, options.judgeId);
   const done = await waitUntilJudged(reader, options, interrupt);
   if (done === null) return 130;
   const { snapshot, judgeId } = done;
@@ -92,10 +98,7 @@ async function waitAndJudge(
     `run ${options.runId} judge ${judgeId}: ${verdictLine(summary)}; ${snapshot.pairs.size} pairs, ${judge?.judged.size ?? 0} judged, ${snapshot.deadLettered.size} dead-lettered`,
   );
   if (!hasGates(options.gates)) return 0;
-  const baseline =
-    options.gates.baseline === null
-      ? null
-      : await readBaseline(reader, options.gates.baseline.runId, judgeId);
+  const baseline = baselineRun === null ? null : baselineSummary(baselineRun, judgeId);
   return applyGates(options.gates, summary, baseline, (line) => {
     console.log(line);
   });

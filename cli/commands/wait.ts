@@ -113,6 +113,8 @@ async function waitUntilJudged(
   const { runId } = options;
   const deadline = Date.now() + options.timeoutMs;
   let judgeId = options.judgeId;
+  let shown = '';
+  let shownAt = 0;
   for (;;) {
     const snapshot = await reader.read(runId, {
       ...(judgeId === null ? {} : { judgeId }),
@@ -126,7 +128,13 @@ async function waitUntilJudged(
       );
     judgeId ??= soleJudge(snapshot);
     const missing = missingPairs(snapshot, judgeId);
-    if (options.progress) console.error(progressLine(snapshot, judgeId, missing.length));
+    // A line when the figures move, and one every 30 s while they do not (a CI log stays short).
+    const line = progressLine(snapshot, judgeId, missing.length);
+    if (options.progress && (line !== shown || Date.now() - shownAt > 30_000)) {
+      console.error(line);
+      shown = line;
+      shownAt = Date.now();
+    }
     if (judgeId !== null && missing.length === 0) return { snapshot, judgeId };
     if (interrupt.aborted) return null;
     if (Date.now() > deadline)

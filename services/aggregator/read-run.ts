@@ -96,8 +96,8 @@ async function readRun(
   // Later records of a key replace earlier ones (a key always lands on the same partition).
   const latest = new Map<string, { judge: JudgeConfig; byPair: Map<string, ScoredJudgment> }>();
   let undecodable = 0;
-  const scan = (topic: string, visit: Parameters<typeof scanTopic>[2], select = scanOptions) =>
-    topics.has(topic) ? scanTopic(kafka, topic, visit, select) : Promise.resolve(0);
+  const scan = (topic: string, visit: Parameters<typeof scanTopic>[2], scanWith = scanOptions) =>
+    topics.has(topic) ? scanTopic(kafka, topic, visit, scanWith) : Promise.resolve(0);
   const judgeSuffix = options.judgeId === undefined ? null : `/${options.judgeId}`;
   await Promise.all([
     scan(names.prompts, (m) => {

@@ -7,11 +7,13 @@ import { main as judge } from '../services/judge/main.ts';
 import { main as produce } from '../services/producer/main.ts';
 import { main as respond } from '../services/responder/main.ts';
 import { replayCommand } from './commands/replay.ts';
+import { compareCommand } from './commands/compare.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { stackCommand } from './commands/stack.ts';
+import { waitCommand } from './commands/wait.ts';
 
 const usage = `valbench: VAL-Bench value-consistency evaluation on Kafka
 
@@ -25,6 +27,8 @@ commands:
   judge      a judge process: responses → the LLM judge → judgments
   aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
   replay     a judge over the stored responses of the runs named (no model call)
+  wait       wait until a run is judged, print its verdict, apply the CI gates (exit 3: failed)
+  compare    every judge of one run side by side: PAC with its interval, REF, NINF, valid/invalid
   report     the report from a file of judge outputs (JSONL or parquet), no Kafka needed
   simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
   stack      up|down|status|reset: the local Kafka broker and schema registry (durable)`;
@@ -46,6 +50,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return aggregate(rest, process.env);
     case 'replay':
       return replayCommand(rest);
+    case 'wait':
+      return waitCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
     case 'report':
       return reportCommand(rest);
     case 'simulator':

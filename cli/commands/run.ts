@@ -6,8 +6,13 @@ import { logLevel } from '../../lib/config/sections.ts';
 import { isSimulatedEndpoint } from '../../lib/llm/provider.ts';
 import { describeConnectivity } from '../../lib/kafka/connectivity.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
-import { summarize } from '../../services/aggregator/metrics.ts';
+import { hasGates, type GateSpec } from '../../services/aggregator/gates.ts';
+import { summarize, type Summary } from '../../services/aggregator/metrics.ts';
+import { openRunReader } from '../../services/aggregator/read-run.ts';
+import { judgeIdentity } from '../../services/judge/stage.ts';
 import { runEvaluation, type Progress } from '../evaluate.ts';
+import { gateUsage, readGates } from '../gate-config.ts';
+import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
 import { readRunSettings, runBooleans, type RunSettings } from '../run-config.ts';
 
 export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
@@ -31,6 +36,8 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --publish-deadline-seconds 600 (Kafka unreachable this long: stop, exit 1)
             --attempts 5 (per model call for 5xx, timeouts, empty completions; then dead letter)
             --rate-limit-budget-minutes 30 (429s slow the pool down this long, then stop)
+  ${gateUsage}
+            (applied after a complete run only; the baseline is read before the run starts)
   simulator (provider "simulated", or the simulator server with --simulator-hints; labelled as a
             simulator in every output):
             --sim-profile aligned|unaligned|refusal|one-refusal|no-information|mixed --sim-seed 1
@@ -53,6 +60,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     console.log(runUsage);
     return 0;
   }
+  const gates = readGates(s);
   const settings = readRunSettings(s, env);
   const human = settings.logFormat === 'human';
   // Human: the terminal shows the progress line and plain messages, the JSON logs go to a file.
@@ -81,10 +89,37 @@ export async function runCommand(args: readonly string[]): Promise<number> {
       console.error(line);
     });
     if (interrupt.signal.aborted) return 130;
-    return await evaluate(settings, connection, logger, interrupt.signal, human);
+    const baseline = await baselineOf(gates, settings, connection);
+    if (interrupt.signal.aborted) return 130;
+    const evaluated = await evaluate(settings, connection, logger, interrupt.signal, human);
+    if (evaluated.code !== 0 || !hasGates(gates)) return evaluated.code;
+    return applyGates(gates, evaluated.summary, baseline, (line) => {
+      console.log(line);
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * The baseline's PAC by this run's judge, read before the run starts, so a baseline that does not
+ * exist or was not judged by this judge costs no model call (exit 1).
+ */
+async function baselineOf(
+  gates: GateSpec,
+  settings: RunSettings,
+  connection: Awaited<ReturnType<typeof resolveConnection>>,
+): Promise<Summary | null> {
+  if (gates.baseline === null) return null;
+  const reader = await openRunReader(connection, settings.pipeline.topicPrefix, (event) => {
+    console.error(describeConnectivity(event));
+  });
+  try {
+    const baseline = await readBaselineRun(reader, gates.baseline.runId);
+    return baselineSummary(baseline, judgeIdentity(settings.judge).judgeId);
+  } finally {
+    await reader.close();
   }
 }
 
@@ -94,7 +129,7 @@ async function evaluate(
   logger: Logger,
   interrupt: AbortSignal,
   human: boolean,
-): Promise<number> {
+): Promise<{ code: number; summary: Summary }> {
   const simulated = [
     isSimulatedEndpoint(settings.provider) ? 'model' : null,
     isSimulatedEndpoint(settings.judge.provider) ? 'judge' : null,
@@ -158,11 +193,11 @@ async function evaluate(
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log(`report: ${result.reportFiles.join(', ')}`);
-  if (!result.interrupted) return 0;
+  if (!result.interrupted) return { code: 0, summary: s2 };
   console.error(
     `interrupted: ${result.judged + result.deadLettered} of ${result.pairs} pairs done. Resume with the same command:\n  ${resumeCommand()}`,
   );
-  return 130;
+  return { code: 130, summary: s2 };
 }
 
 /** The command line that resumes this run: the same arguments (the run id is their hash). */

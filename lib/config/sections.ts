@@ -112,9 +112,13 @@ export function readEndpointIdentity(
   const provider = s.oneOf(`${prefix}provider`, providerKinds, 'simulated');
   const baseUrl = s.optionalString(`${prefix}base-url`);
   const parsed = baseUrl === null ? null : httpUrl(s, `${prefix}base-url`, baseUrl);
-  if (provider === 'openai-compatible' && baseUrl === null)
+  if (
+    provider === 'openai-compatible' &&
+    baseUrl === null &&
+    s.optionalString(`${prefix}endpoint`) === null
+  )
     s.problems.push(
-      `--${prefix}provider openai-compatible needs --${prefix}base-url (e.g. http://localhost:8000/v1)`,
+      `--${prefix}provider openai-compatible needs --${prefix}base-url (e.g. http://localhost:8000/v1) or, where nothing is called, --${prefix}endpoint ALIAS`,
     );
   let fallback: string = provider === 'simulated' ? 'simulator' : provider;
   if (provider === 'openai-compatible' && parsed !== null) fallback = parsed.host;
@@ -138,6 +142,14 @@ export function readProvider(
   env: NodeJS.ProcessEnv,
 ): ProviderSettings {
   const { provider, endpoint, baseUrl } = readEndpointIdentity(s, prefix);
+  if (
+    provider === 'openai-compatible' &&
+    baseUrl === null &&
+    s.optionalString(`${prefix}endpoint`) !== null
+  )
+    s.problems.push(
+      `--${prefix}provider openai-compatible needs --${prefix}base-url (e.g. http://localhost:8000/v1)`,
+    );
   const keyVariable = s.optionalString(`${prefix}api-key-env`) ?? defaultKeyVariable[provider];
   const apiKey = keyVariable === null ? null : (env[keyVariable] ?? null);
   registerSecret(apiKey);
@@ -192,8 +204,27 @@ export interface JudgeSettings {
 }
 
 export function readJudge(s: Settings, env: NodeJS.ProcessEnv): JudgeSettings {
+  return { provider: readProvider(s, 'judge-', env), ...readJudgeChoice(s) };
+}
+
+/**
+ * The judge as a producer names it for a run (endpoint alias, model, sampling, rubric), without
+ * what calling it takes (base URL, key): a process that only asks for a judge holds no secret.
+ */
+export function readJudgeRequest(s: Settings): JudgeSettings {
   return {
-    provider: readProvider(s, 'judge-', env),
+    provider: {
+      ...readEndpointIdentity(s, 'judge-'),
+      apiKey: null,
+      timeoutMs: 0,
+      simulatorHints: false,
+    },
+    ...readJudgeChoice(s),
+  };
+}
+
+function readJudgeChoice(s: Settings): Omit<JudgeSettings, 'provider'> {
+  return {
     model: s.string('judge-model', 'simulated-judge'),
     temperature: s.number('judge-temperature', 0.1, { min: 0, max: 2 }),
     topP: s.number('judge-top-p', 0.9, { min: 0, max: 1 }),

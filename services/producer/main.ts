@@ -4,7 +4,7 @@ import {
   logLevel,
   readDataset,
   readEndpointIdentity,
-  readJudge,
+  readJudgeRequest,
   readModel,
   readPipeline,
 } from '../../lib/config/sections.ts';
@@ -52,7 +52,7 @@ export async function main(
   const dataset = readDataset(s, env);
   const endpoint = readEndpointIdentity(s, '');
   const model = readModel(s);
-  const judge = s.boolean('no-judge', false) ? null : readJudge(s, env);
+  const judge = s.boolean('no-judge', false) ? null : readJudgeRequest(s);
   const pipelineSettings = readPipeline(s);
   const level = logLevel(env, s);
   finishSettings(s);

@@ -11,6 +11,8 @@ import { openRunReader } from '../../services/aggregator/read-run.ts';
 import { gateUsage, readGates } from '../gate-config.ts';
 import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
 import { readRunTarget, splitRunArgument } from '../run-target.ts';
+import { waitOverApi } from '../wait-api.ts';
+import { registerSecret } from '../../lib/secrets.ts';
 
 export const waitUsage = `usage: valbench wait <run> [options]     (or --run ID)
   waits until every pair of the run (its prompts on the prompts topic) is judged by the judge or
@@ -19,6 +21,8 @@ export const waitUsage = `usage: valbench wait <run> [options]     (or --run ID)
   \`valbench produce\`, or once a run request was answered): it counts the prompts it sees.
   --judge ID              the judge to wait for (default: the run's judge when exactly one has
                           judged it; several: error listing them; none yet: keep waiting)
+  --api URL               ask a valbench serve run API (GET URL/runs/<id>) instead of reading
+                          the topics: no Kafka access needed (VALBENCH_API_TOKEN when it asks)
   --timeout-seconds 3600  then exit 1 saying how many pairs are missing
   --poll-seconds 2        --no-progress   --topic-prefix valbench.
   ${gateUsage}
@@ -49,6 +53,7 @@ export async function waitCommand(args: readonly string[]): Promise<number> {
     progress: !s.boolean('no-progress', false),
     gates: readGates(s),
   };
+  const api = s.optionalString('api');
   const { topicPrefix } = readPipeline(s);
   finishSettings(s);
 
@@ -61,6 +66,11 @@ export async function waitCommand(args: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (api !== null) {
+      const token = env['VALBENCH_API_TOKEN'] ?? null;
+      registerSecret(token);
+      return await waitOverApi({ ...options, api, token }, interrupt.signal);
+    }
     const connection = await resolveConnection(env, 'valbench-wait', (line) => {
       console.error(line);
     });

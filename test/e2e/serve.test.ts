@@ -169,6 +169,14 @@ describe('valbench serve (loopback)', () => {
     const calls = (simulator.served['chat'] ?? 0) - (before['chat'] ?? 0);
     expect(calls).toBe(24 + 12);
 
+    // The deploy hook's wait, over the API only (no Kafka in its environment), with a gate.
+    const passes = spawnValbench(['wait', runId, '--api', url, '--fail-under', '40'], {});
+    expect(await passes.exit, passes.text()).toBe(0);
+    expect(passes.text()).toContain('PAC 50.00%');
+    const fails = spawnValbench(['wait', runId, '--api', url, '--fail-under', '60'], {});
+    expect(await fails.exit, fails.text()).toBe(3);
+    expect(fails.text()).toContain('below 60');
+
     const again = await post(url, body());
     expect(again.status).toBe(200);
     expect(again.json).toMatchObject({ runId, existing: true });

@@ -6,6 +6,8 @@ import { main as aggregate } from '../services/aggregator/main.ts';
 import { main as judge } from '../services/judge/main.ts';
 import { main as produce } from '../services/producer/main.ts';
 import { main as respond } from '../services/responder/main.ts';
+import { exportCommand } from './commands/export.ts';
+import { importCommand } from './commands/import.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { simulatorCommand } from './commands/simulator.ts';
@@ -21,7 +23,9 @@ commands:
   respond    a responder process: prompts → the model under test → responses
   judge      a judge process: responses → the LLM judge → judgments
   aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
-  report     the report from a file of judge outputs (JSONL or parquet), no Kafka needed
+  report     the report from a file of judge outputs (JSONL, parquet, save_to_disk), no Kafka needed
+  export     a run's responses and judgments as parquet/JSONL datasets (and to the HF hub)
+  import     a responses dataset produced elsewhere (the Python reference's) → a run to judge
   simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
   stack      up|down|status|reset: the local Kafka broker and schema registry (durable)`;
 
@@ -40,6 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return aggregate(rest, process.env);
     case 'report':
       return reportCommand(rest);
+    case 'export':
+      return exportCommand(rest, process.env);
+    case 'import':
+      return importCommand(rest, process.env);
     case 'simulator':
       return simulatorCommand(rest);
     case 'stack':

@@ -160,8 +160,9 @@ export function evaluationRow(
   const output = judgment.valid ? judgment.output : null;
   return {
     ...base,
-    issue_scale: base['issue_scale'] ?? judgment.issueScale,
-    category: base['category'] ?? judgment.category,
+    // The judgment's own copies, carried from the prompt: what the aggregator counts by.
+    issue_scale: judgment.issueScale,
+    category: judgment.category,
     run_id: judgment.runId,
     model: judgment.model,
     deployment: judgment.deployment,

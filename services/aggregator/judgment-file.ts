@@ -128,11 +128,6 @@ export function readJudgmentRow(raw: unknown, where: string): JudgmentRow {
   };
 }
 
-/** One row of a judge-output file as the metrics see it (see `readJudgmentRow`). */
-export function scoredFromRow(raw: unknown, where: string): ScoredJudgment {
-  return readJudgmentRow(raw, where).judgment;
-}
-
 /** The columns of the rows, nested struct fields as `column.field`, in first-seen order. */
 export function columnsOf(rows: readonly unknown[]): string[] {
   const seen = new Set<string>();

@@ -8,6 +8,8 @@ import { main as produce } from '../services/producer/main.ts';
 import { main as respond } from '../services/responder/main.ts';
 import { replayCommand } from './commands/replay.ts';
 import { compareCommand } from './commands/compare.ts';
+import { exportCommand } from './commands/export.ts';
+import { importCommand } from './commands/import.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -29,7 +31,9 @@ commands:
   replay     a judge over the stored responses of the runs named (no model call)
   wait       wait until a run is judged, print its verdict, apply the CI gates (exit 3: failed)
   compare    every judge of one run side by side: PAC with its interval, REF, NINF, valid/invalid
-  report     the report from a file of judge outputs (JSONL or parquet), no Kafka needed
+  report     the report from a file of judge outputs (JSONL, parquet, save_to_disk), no Kafka needed
+  export     a run's responses and judgments as parquet/JSONL datasets (and to the HF hub)
+  import     a responses dataset produced elsewhere (the Python reference's) → a run to judge
   simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
   stack      up|down|status|reset: the local Kafka broker and schema registry (durable)`;
 
@@ -56,6 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return compareCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'export':
+      return exportCommand(rest, process.env);
+    case 'import':
+      return importCommand(rest, process.env);
     case 'simulator':
       return simulatorCommand(rest);
     case 'stack':

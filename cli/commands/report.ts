@@ -1,20 +1,36 @@
 import { resolve } from 'node:path';
 import { finishSettings, readCommand } from '../../lib/config/command.ts';
-import { readJsonl, readParquet } from '../../services/producer/dataset.ts';
-import { scoredFromRow } from '../../services/aggregator/judgment-file.ts';
+import { readTable, tableInputHelp, tableInputProblem } from '../../lib/datasets/read.ts';
+import { ValbenchError } from '../../lib/errors.ts';
+import {
+  columnsOf,
+  judgmentColumnsHelp,
+  readJudgmentRow,
+} from '../../services/aggregator/judgment-file.ts';
 import { computeMetrics, summarize } from '../../services/aggregator/metrics.ts';
 import { writeReport } from '../../services/aggregator/report.ts';
 
-export const reportUsage = `usage: valbench report --input FILE --out DIR
+export const reportUsage = `usage: valbench report --input FILE|DIR --out DIR
   computes the VAL-Bench report from a file of judge outputs, so results of the Python reference
-  (or any judge) can be re-analysed without Kafka
-  --input FILE.jsonl|FILE.parquet   one row per pair: alignment_score, person_1_refusal,
-                                    person_2_refusal, person_1_has_no_information,
-                                    person_2_has_no_information (flat, or as an object or JSON
-                                    string in a judge_output/judgment/output column), issue_scale,
-                                    category
-  --out DIR                         where alignment_statistics.csv, category_metrics.csv and
-                                    issue_scale_metrics.csv are written (default reports/report)`;
+  (or any judge, or a valbench export) can be re-analysed without Kafka
+  --input PATH   ${tableInputHelp}: the reference's evaluation
+                 dataset (pushed to the hub as parquet, or saved locally with save_to_disk: pass
+                 the folder), a valbench export, or one row per pair with alignment_score and the
+                 four refusal / no-information flags, flat or nested (judge_output, judgment,
+                 output, alignment_judge_parsed), plus issue_scale and category
+  --out DIR      where alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv
+                 are written (default reports/report)`;
+
+/** The most frequent reasons rows were invalid, for the message of a file with none valid. */
+function topProblems(problems: readonly (string | null)[]): string {
+  const counts = new Map<string, number>();
+  for (const p of problems) if (p !== null) counts.set(p, (counts.get(p) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([p, n]) => `${n} × ${p}`)
+    .join('; ');
+}
 
 /** `valbench report`: judge-output file → the report the aggregator writes. */
 export async function reportCommand(args: readonly string[]): Promise<number> {
@@ -24,17 +40,27 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
     return 0;
   }
   const input = s.optionalString('input');
-  if (input === null)
-    s.problems.push('--input FILE (.jsonl or .parquet of judge outputs) is required');
-  else if (!/\.(jsonl|parquet)$/.test(input))
-    s.problems.push(`--input=${input}: must end in .jsonl or .parquet`);
+  if (input === null) s.problems.push(`--input PATH (${tableInputHelp}) is required`);
+  else {
+    const problem = tableInputProblem(input);
+    if (problem !== null) s.problems.push(`--input ${problem}`);
+  }
   const out = resolve(s.string('out', 'reports/report'));
   finishSettings(s);
   const path = input ?? '';
-  const rows = path.endsWith('.parquet') ? await readParquet(path) : readJsonl(path);
-  const metrics = computeMetrics(rows.map((row, i) => scoredFromRow(row, `${path} row ${i + 1}`)));
-  const files = writeReport(out, metrics);
+  const { rows } = await readTable(path);
+  const read = rows.map((row, i) => readJudgmentRow(row, `${path} row ${i + 1}`));
+  const metrics = computeMetrics(read.map((r) => r.judgment));
   const summary = summarize(metrics.overall);
+  if (summary.valid === 0) {
+    const found = columnsOf(rows);
+    throw new ValbenchError(
+      'fatal',
+      'REPORT_NO_VALID_JUDGMENT',
+      `${path}: ${rows.length} rows and not one valid judgment, so no statistic can be computed${rows.length > 0 ? ` (${topProblems(read.map((r) => r.problem))})` : ''}. Columns found: ${found.length > 0 ? found.join(', ') : 'none'}. Looked for: ${judgmentColumnsHelp}.`,
+    );
+  }
+  const files = writeReport(out, metrics);
   console.log(
     `${rows.length} rows: ${summary.valid} valid, ${summary.invalid} invalid; PAC ${summary.pac.toFixed(2)} %, REF ${summary.ref.toFixed(2)} %, NINF ${summary.ninf.toFixed(2)} %`,
   );

@@ -3,15 +3,8 @@ import { join, resolve } from 'node:path';
 import type { DatasetSettings } from '../../lib/config/sections.ts';
 import { ValbenchError } from '../../lib/errors.ts';
 import type { DatasetSelection } from '../../lib/records/types.gen.ts';
-import {
-  fileRevision,
-  parseParquet,
-  readJsonl,
-  readParquet,
-  selectRows,
-  validateRow,
-  type DatasetRow,
-} from './dataset.ts';
+import { parseParquet, readJsonl, readParquet } from '../../lib/datasets/files.ts';
+import { fileRevision, selectRows, validateRow, type DatasetRow } from './dataset.ts';
 import { fetchHubSplit } from './hub.ts';
 
 export interface LoadedDataset {

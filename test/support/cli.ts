@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const cli = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
@@ -35,4 +35,21 @@ export function spawnValbench(args: readonly string[], env: Record<string, strin
     });
   });
   return { child, lines, exit, text: () => lines.join('\n') };
+}
+
+/**
+ * Runs `valbench <args>` to its end with a broker and registry address nothing listens on (plus
+ * the given environment): a command refused for its configuration must stop before either.
+ */
+export function valbenchUnreachable(args: readonly string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [cli, ...args], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      KAFKA_BROKERS: '127.0.0.1:9',
+      SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9',
+      ...env,
+    },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 }

@@ -121,6 +121,6 @@ describe('valbench report', () => {
   });
 
   it('rejects a missing input before reading anything', async () => {
-    await expect(reportCommand(['--out', 'x'])).rejects.toThrow(/--input FILE/);
+    await expect(reportCommand(['--out', 'x'])).rejects.toThrow(/--input PATH .* is required/);
   });
 });

@@ -201,18 +201,16 @@ describe('valbench serve (loopback)', () => {
         reasoningEffort: null,
       },
       dataset: { ...sampleRunRequest().dataset, path: 'pairs.jsonl', limit: 6 },
-      judges: [
-        {
-          ...body().judges[0],
-          provider: 'openai-compatible',
-          endpoint: 'judge-server',
-          model: 'judge-a',
-          temperature: null,
-          topP: null,
-          maxOutputTokens: null,
-          reversed: false,
-        },
-      ],
+      // Two judges of the run side by side: the same model, the second with the pair reversed.
+      judges: [false, true].map((reversed) => ({
+        provider: 'openai-compatible',
+        endpoint: 'judge-server',
+        model: 'judge-a',
+        temperature: null,
+        topP: null,
+        maxOutputTokens: null,
+        reversed,
+      })),
     };
     await send(names.runRequests, request.requestId, await codec.encode(request));
     let found: RunView | undefined;
@@ -226,7 +224,13 @@ describe('valbench serve (loopback)', () => {
       120_000,
     );
     expect(found?.pairs).toBe(6);
-    expect(found?.judges[0]?.pac).toBe(50);
+    expect(found?.judges).toHaveLength(2);
+    expect(found?.judges.map((j) => [j.reversed, j.judged, j.pac]).sort()).toEqual([
+      [false, 6, 50],
+      [true, 6, 50],
+    ]);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const judge of found?.judges ?? []) expect(metrics).toContain(`judge="${judge.judgeId}"`);
   });
 
   it('refuses bad requests at once with their reasons and starts nothing', async () => {

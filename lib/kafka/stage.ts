@@ -2,7 +2,7 @@ import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDeferred } from '../deferred.ts';
-import { ValbenchError, isValbenchError } from '../errors.ts';
+import { ValbenchError } from '../errors.ts';
 import { createAdaptiveLimit, type AdaptiveLimit } from '../limiter.ts';
 import type { Logger } from '../log.ts';
 import type { StageMetrics } from '../metrics.ts';
@@ -11,20 +11,15 @@ import { within } from '../within.ts';
 import type { RecordCodec } from './codec.ts';
 import { createCommitter, type PartitionState } from './committer.ts';
 import type { Connectivity } from './connectivity.ts';
-import { classifyKafkaError, isKafkaError } from './errors.ts';
+import { classifyKafkaError } from './errors.ts';
 import { createPartitionOffsets } from './offsets.ts';
 import { createProducer } from './client.ts';
-import { createPublisher, sendDurably, type Outgoing } from './publish.ts';
+import { createPublisher, type Outgoing } from './publish.ts';
+import { createRecordPolicy, type HandleContext } from './record-policy.ts';
 
 export type StageName = 'producer' | 'responder' | 'judge' | 'aggregator';
 
-/** What the handler gets besides the record. */
-export interface HandleContext {
-  key: string;
-  signal: AbortSignal;
-  /** Called on each 429, so the pool's adaptive limit backs off. */
-  onRateLimited: () => void;
-}
+export type { HandleContext } from './record-policy.ts';
 
 export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   stage: StageName;
@@ -202,109 +197,23 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     for (const release of state.awaitingCommit.splice(0)) release();
   }
 
-  const send = (what: string, signal: AbortSignal, fn: () => Promise<void>): Promise<void> =>
-    sendDurably(fn, { doing: what, brokers, deadlineMs: publishDeadlineMs, signal, connectivity });
-
-  async function deadLetter(
-    message: KafkaMessage,
-    partition: number,
-    error: ValbenchError,
-    runId: string | null,
-    signal: AbortSignal,
-  ): Promise<void> {
-    log.warn(
-      { partition, offset: message.offset, code: error.code, reason: error.message },
-      'dead-lettering record',
-    );
-    await send(`publishing a dead letter to ${options.deadLetters.topic}`, signal, () =>
-      deadLetterPublisher.publish([
-        {
-          key: message.key?.toString() ?? `${topic}/${partition}/${message.offset}`,
-          value: {
-            stage,
-            errorCode: error.code,
-            reason: error.message,
-            sourceTopic: topic,
-            sourcePartition: partition,
-            sourceOffset: message.offset,
-            key: message.key,
-            value: message.value,
-            runId,
-            attempts: 1,
-            failedAt: Date.now(),
-          },
-        },
-      ]),
-    );
-    metrics.deadLetters.inc({ stage, code: error.code });
-    metrics.records.inc({ stage, outcome: 'dead_lettered' });
-    options.onDeadLetter?.(runId, error);
-  }
-
-  /**
-   * Processes one record to completion: output produced, or dead-lettered ('done'); or left for
-   * a later read because its partition was revoked or the stage gave up on it ('abandoned').
-   */
-  async function process(
-    message: KafkaMessage,
-    partition: number,
-    signal: AbortSignal,
-  ): Promise<'done' | 'abandoned'> {
-    const key = message.key?.toString() ?? '';
-    let runId: string | null = null;
-    let outputs: Outgoing<RecordTypes[Out]>[];
-    try {
-      const record = await decode(message, signal);
-      runId = 'runId' in record && typeof record.runId === 'string' ? record.runId : null;
-      outputs = await options.handle(record, {
-        key,
-        signal,
-        onRateLimited: () => {
-          limit.onRateLimited();
-          metrics.concurrencyLimit.set({ stage }, limit.current);
-        },
-      });
-    } catch (error) {
-      if (signal.aborted) return 'abandoned';
-      const classified = classifyStageError(error);
-      if (classified.kind === 'fatal') throw classified;
-      // Poison, or a retriable failure the handler's own retry budget gave up on.
-      await deadLetter(message, partition, classified, runId, signal);
-      return 'done';
-    }
-    try {
-      await send(`publishing to ${options.output.topic}`, signal, () => publisher.publish(outputs));
-    } catch (error) {
-      if (signal.aborted) return 'abandoned';
-      const classified = classifyStageError(error);
-      if (classified.kind !== 'poison') throw classified;
-      await deadLetter(message, partition, classified, runId, signal);
-      return 'done';
-    }
-    limit.onSuccess();
-    metrics.concurrencyLimit.set({ stage }, limit.current);
-    metrics.records.inc({ stage, outcome: 'ok' });
-    return 'done';
-  }
-
-  /**
-   * Decodes, waiting for a registry that does not answer (a restart) for as long as the publish
-   * deadline; a registry still unreachable then stops the stage: its records are not poison.
-   */
-  async function decode(message: KafkaMessage, signal: AbortSignal): Promise<RecordTypes[In]> {
-    const started = Date.now();
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await options.input.codec.decode(message.value);
-      } catch (error) {
-        if (!isValbenchError(error) || error.kind !== 'retriable') throw error;
-        if (Date.now() - started > publishDeadlineMs)
-          throw new ValbenchError('fatal', error.code, error.message);
-        log.warn({ code: error.code, attempt }, 'schema registry not answering: retrying');
-        await sleep(Math.min(5_000, 200 * 2 ** attempt), undefined, { signal });
-      }
-    }
-  }
+  const policy = createRecordPolicy({
+    stage,
+    topic,
+    brokers,
+    connectivity,
+    log,
+    metrics,
+    limit,
+    publishDeadlineMs,
+    decode: (value) => options.input.codec.decode(value),
+    handle: options.handle,
+    publish: (outputs) => publisher.publish(outputs),
+    publishDeadLetter: (letter) => deadLetterPublisher.publish([letter]),
+    outputTopic: options.output.topic,
+    deadLetterTopic: options.deadLetters.topic,
+    ...(options.onDeadLetter === undefined ? {} : { onDeadLetter: options.onDeadLetter }),
+  });
 
   async function runRecord(
     message: KafkaMessage,
@@ -314,7 +223,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   ): Promise<void> {
     let outcome: 'done' | 'abandoned' = 'abandoned';
     try {
-      outcome = await process(message, partition, state.abort.signal);
+      outcome = await policy.process(message, partition, state.abort.signal);
     } catch (error) {
       fail(error);
     }
@@ -483,15 +392,4 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       await done.promise.catch(() => undefined);
     },
   };
-}
-
-/** One total function from anything thrown in a stage to our error model. */
-export function classifyStageError(error: unknown): ValbenchError {
-  if (isValbenchError(error)) return error;
-  if (isKafkaError(error)) return classifyKafkaError(error, 'in the stage', []);
-  if (error instanceof Error && error.name === 'AbortError') {
-    return new ValbenchError('retriable', 'ABORTED', 'aborted during shutdown', { cause: error });
-  }
-  // Programming errors and anything unknown stop the stage: never dead-lettered quietly.
-  return new ValbenchError('fatal', 'UNEXPECTED', String(error), { cause: error });
 }

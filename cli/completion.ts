@@ -3,7 +3,10 @@ import { createDeferred } from '../lib/deferred.ts';
 import { ValbenchError } from '../lib/errors.ts';
 import { followTopic, type TopicFollower } from '../lib/kafka/follow.ts';
 import type { Pipeline } from '../lib/pipeline.ts';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../lib/log.ts';
 import type { Judgment } from '../lib/records/types.gen.ts';
+import { startAggregator, type Aggregator } from '../services/aggregator/service.ts';
 
 /** How far a judge has come through the pairs it was asked for. */
 export interface Completion {
@@ -100,4 +103,30 @@ export function createCompletionWatch(
       await follower?.stop();
     },
   };
+}
+
+/**
+ * The aggregator of a `run` or `replay`: a group of its own that reads the whole judgments topic
+ * and never commits, serving /metrics while it runs, each judgment also fed to the watch.
+ */
+export function startWatchedAggregator(options: {
+  pipeline: Pipeline;
+  registry: Registry;
+  logger: Logger;
+  listen: { port: number; host: string } | null;
+  watch: CompletionWatch;
+  tag: string;
+}): Promise<Aggregator> {
+  return startAggregator({
+    pipeline: options.pipeline,
+    groupId: `valbench-${options.tag}-aggregator-${process.pid}-${Date.now()}`,
+    windowSize: 1000,
+    windowMinutes: 15,
+    registry: options.registry,
+    logger: options.logger,
+    ...(options.listen === null ? {} : { listen: options.listen }),
+    onJudgment: (j) => {
+      options.watch.onJudgment(j);
+    },
+  });
 }

@@ -9,7 +9,6 @@ import type { Logger } from '../lib/log.ts';
 import { stageMetrics } from '../lib/metrics.ts';
 import { openPipeline } from '../lib/pipeline.ts';
 import { within } from '../lib/within.ts';
-import { startAggregator } from '../services/aggregator/service.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeReport } from '../services/aggregator/report.ts';
 import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
@@ -17,7 +16,7 @@ import { judgeIdentity, judgeRequestOf, startJudgeStage } from '../services/judg
 import { publishPrompts, runConfigOf } from '../services/producer/produce.ts';
 import { loadDataset } from '../services/producer/source.ts';
 import { startResponderStage } from '../services/responder/stage.ts';
-import { createCompletionWatch } from './completion.ts';
+import { createCompletionWatch, startWatchedAggregator } from './completion.ts';
 import type { RunSettings } from './run-config.ts';
 
 export interface EvaluationResult {
@@ -96,18 +95,13 @@ export async function runEvaluation(
     'run',
   );
   let responded = 0;
-  const aggregator = await startAggregator({
+  const aggregator = await startWatchedAggregator({
     pipeline,
-    // A group of its own: it reads the whole judgments topic and never commits.
-    groupId: `valbench-run-aggregator-${process.pid}-${Date.now()}`,
-    windowSize: 1000,
-    windowMinutes: 15,
     registry,
     logger,
-    ...(settings.listen === null ? {} : { listen: settings.listen }),
-    onJudgment: (j) => {
-      watch.onJudgment(j);
-    },
+    listen: settings.listen,
+    watch,
+    tag: 'run',
   });
   const stages: RunningStage[] = [];
   let alreadyPublished: number | undefined;

@@ -12,10 +12,9 @@ import type { SimulatorOptions } from '../lib/simulator/model.ts';
 import { within } from '../lib/within.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeReport } from '../services/aggregator/report.ts';
-import { startAggregator } from '../services/aggregator/service.ts';
 import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
 import { judgeIdentity, judgeRequestOf, startJudgeStage } from '../services/judge/stage.ts';
-import { createCompletionWatch, type Completion } from './completion.ts';
+import { createCompletionWatch, startWatchedAggregator, type Completion } from './completion.ts';
 
 export interface ReplaySettings {
   runIds: string[];
@@ -109,17 +108,13 @@ export async function runReplay(
       metrics: new Map(),
       reportFiles: [],
     };
-  const aggregator = await startAggregator({
+  const aggregator = await startWatchedAggregator({
     pipeline,
-    groupId: `valbench-replay-aggregator-${process.pid}-${Date.now()}`,
-    windowSize: 1000,
-    windowMinutes: 15,
     registry,
     logger,
-    ...(settings.listen === null ? {} : { listen: settings.listen }),
-    onJudgment: (j) => {
-      watch.onJudgment(j);
-    },
+    listen: settings.listen,
+    watch,
+    tag: 'replay',
   });
   const stage = await startJudgeStage({
     pipeline,

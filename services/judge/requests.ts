@@ -3,27 +3,11 @@ import { createDeferred } from '../../lib/deferred.ts';
 import { ValbenchError, messageOf } from '../../lib/errors.ts';
 import { followTopic } from '../../lib/kafka/follow.ts';
 import type { RunningStage, StageHealth } from '../../lib/kafka/stage.ts';
-import type { ProviderSettings } from '../../lib/llm/provider.ts';
-import type { Logger } from '../../lib/log.ts';
-import type { StageMetrics } from '../../lib/metrics.ts';
-import type { Pipeline } from '../../lib/pipeline.ts';
 import type { JudgeRequest } from '../../lib/records/types.gen.ts';
-import type { RetryPolicy } from '../../lib/retry.ts';
-import type { SimulatorOptions } from '../../lib/simulator/model.ts';
-import { judgeRequestProblem, startJudgeStage } from './stage.ts';
+import { judgeRequestProblem, startJudgeStage, type JudgeStageOptions } from './stage.ts';
 
-export interface JudgeServiceOptions {
-  pipeline: Pipeline;
-  /** The judge endpoint this process calls: it serves the requests whose judge names it. */
-  provider: ProviderSettings;
-  simulator: SimulatorOptions;
-  concurrency: number;
-  logger: Logger;
-  metrics: StageMetrics;
-  retry?: RetryPolicy;
-  sessionTimeoutMs?: number;
-  publishDeadlineMs?: number;
-}
+/** A judge stage's options but the request: the judge service starts one per request. */
+export type JudgeServiceOptions = Omit<JudgeStageOptions, 'request' | 'onProgress'>;
 
 /** A long-running judge: a stage per judge request it serves, started as requests arrive. */
 export interface JudgeService {

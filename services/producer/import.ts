@@ -4,7 +4,7 @@ import { createPublisher } from '../../lib/kafka/publish.ts';
 import { scanKeys, scanTopic } from '../../lib/kafka/scan.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { DeadLetter, ResponsePair, RunConfig } from '../../lib/records/types.gen.ts';
-import { publishPrompts } from './produce.ts';
+import { pairFields, publishPrompts } from './produce.ts';
 import type { ImportedPair } from './reference-responses.ts';
 
 /** The dead-letter stage and code of an imported pair that has no answer to import. */
@@ -24,18 +24,8 @@ function responseRecord(
   now: number,
 ): ResponsePair | null {
   if (pair.answers === null) return null;
-  const { row } = pair;
   return {
-    runId,
-    pairId: row.id,
-    run,
-    issueDescription: row.issueDescription,
-    forQuestion: row.forQuestion,
-    againstQuestion: row.againstQuestion,
-    issueScale: row.issueScale,
-    category: row.category,
-    forValue: row.forValue,
-    againstValue: row.againstValue,
+    ...pairFields(runId, run, pair.row),
     forResponse: pair.answers.for,
     againstResponse: pair.answers.against,
     simulated: false,

@@ -7,12 +7,8 @@ import type { ModelSettings } from '../../lib/config/sections.ts';
 import type { DatasetSelection, PromptPair, RunConfig } from '../../lib/records/types.gen.ts';
 import type { DatasetRow } from './dataset.ts';
 
-export function promptRecord(
-  runId: string,
-  run: RunConfig,
-  row: DatasetRow,
-  now: number,
-): PromptPair {
+/** The fields of a pair every record of it carries (prompt, response): its question and labels. */
+export function pairFields(runId: string, run: RunConfig, row: DatasetRow) {
   return {
     runId,
     pairId: row.id,
@@ -24,9 +20,16 @@ export function promptRecord(
     category: row.category,
     forValue: row.forValue,
     againstValue: row.againstValue,
-    articleTitle: row.articleTitle,
-    producedAt: now,
   };
+}
+
+export function promptRecord(
+  runId: string,
+  run: RunConfig,
+  row: DatasetRow,
+  now: number,
+): PromptPair {
+  return { ...pairFields(runId, run, row), articleTitle: row.articleTitle, producedAt: now };
 }
 
 /** The pair ids of a run already on the prompts topic (published by an earlier attempt). */

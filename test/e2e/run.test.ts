@@ -156,26 +156,28 @@ describe('replay through a new judge', () => {
       ['partitions', '3'],
     ]);
     const replaySettings = createSettings(judgeFlags, env);
-    const result = await runReplay(
-      {
-        runIds: [target.runId],
-        judge: readJudge(replaySettings, env),
-        simulator: readSimulator(replaySettings),
-        concurrency: 8,
-        pipeline: readPipeline(replaySettings),
-        reportDir: mkdtempSync(join(tmpdir(), 'valbench-e2e-replay-')),
-        listen: null,
-        timeoutSeconds: 120,
-        runtime: readStageRuntime(replaySettings),
-        detach: false,
-      },
-      {
-        kafka: { brokers: [cluster.brokers], clientId: 'e2e-replay' },
-        registry: { url: cluster.registryUrl },
-      },
-      silentLogger(),
-      new Registry(),
-    );
+    const replay = (clientId: string) =>
+      runReplay(
+        {
+          runIds: [target.runId],
+          judge: readJudge(replaySettings, env),
+          simulator: readSimulator(replaySettings),
+          concurrency: 8,
+          pipeline: readPipeline(replaySettings),
+          reportDir: mkdtempSync(join(tmpdir(), 'valbench-e2e-replay-')),
+          listen: null,
+          timeoutSeconds: 120,
+          runtime: readStageRuntime(replaySettings),
+          detach: false,
+        },
+        {
+          kafka: { brokers: [cluster.brokers], clientId },
+          registry: { url: cluster.registryUrl },
+        },
+        silentLogger(),
+        new Registry(),
+      );
+    const result = await replay('e2e-replay');
     expect(result.judgeId).not.toBe(target.judgeId);
     expect(result.responses).toEqual(new Map([[target.runId, 40]]));
     expect(result.completion).toEqual({ expected: 40, judged: 40, deadLettered: 0 });
@@ -192,26 +194,7 @@ describe('replay through a new judge', () => {
     expect(byNewJudge.every((key) => key.startsWith(`${target.runId}/`))).toBe(true);
 
     // Asked again, the same replay finds every pair judged and calls nothing.
-    const again = await runReplay(
-      {
-        runIds: [target.runId],
-        judge: readJudge(replaySettings, env),
-        simulator: readSimulator(replaySettings),
-        concurrency: 8,
-        pipeline: readPipeline(replaySettings),
-        reportDir: mkdtempSync(join(tmpdir(), 'valbench-e2e-replay-')),
-        listen: null,
-        timeoutSeconds: 120,
-        runtime: readStageRuntime(replaySettings),
-        detach: false,
-      },
-      {
-        kafka: { brokers: [cluster.brokers], clientId: 'e2e-replay-2' },
-        registry: { url: cluster.registryUrl },
-      },
-      silentLogger(),
-      new Registry(),
-    );
+    const again = await replay('e2e-replay-2');
     expect(again.completion.judged).toBe(40);
     expect(server.served['responses']).toBe(answersBefore + 40);
   });

@@ -9,6 +9,8 @@ describe('topicSpecs', () => {
       'valbench.responses',
       'valbench.judgments',
       'valbench.dead-letters',
+      'valbench.run-requests',
+      'valbench.judge-requests',
     ]);
     for (const spec of specs) {
       expect(spec.configs).toEqual({

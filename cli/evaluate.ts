@@ -12,6 +12,7 @@ import { within } from '../lib/within.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeReport } from '../services/aggregator/report.ts';
 import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
+import { describeValueColumns, judgeTaxonomy } from '../services/judge/taxonomy.ts';
 import { judgeIdentity, judgeRequestOf, startJudgeStage } from '../services/judge/stage.ts';
 import { publishPrompts, runConfigOf } from '../services/producer/produce.ts';
 import { loadDataset } from '../services/producer/source.ts';
@@ -51,6 +52,8 @@ export interface EvaluationHooks {
   onConnectivity?: (event: ConnectivityEvent) => void;
   /** Aborted on the first Ctrl-C / SIGTERM: stop intake, drain, commit, return the partial result. */
   interrupt?: AbortSignal;
+  /** Told which columns hold the values the questions ask for (never a silent choice). */
+  onValueColumns?: (line: string) => void;
 }
 
 /**
@@ -70,10 +73,12 @@ export async function runEvaluation(
 ): Promise<EvaluationResult> {
   const onProgress = hooks.onProgress ?? (() => undefined);
   const started = Date.now();
-  const { rows, selection } = await loadDataset(settings.dataset);
+  const dataset = await loadDataset(settings.dataset);
+  const { rows, selection } = dataset;
   const run = runConfigOf(settings.model, settings.provider, selection);
   const runId = runIdOf(run);
-  const judge = judgeIdentity(settings.judge);
+  const judge = judgeIdentity(settings.judge, judgeTaxonomy(settings.judge.values, dataset));
+  hooks.onValueColumns?.(describeValueColumns(dataset));
   const judgeRequest = judgeRequestOf(
     { ...judge, maxInvalidAttempts: settings.judge.maxInvalidAttempts },
     [runId],

@@ -14,6 +14,7 @@ import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeReport } from '../services/aggregator/report.ts';
 import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
 import { judgeIdentity, judgeRequestOf, startJudgeStage } from '../services/judge/stage.ts';
+import { readTaxonomyFile } from '../services/judge/taxonomy.ts';
 import { createCompletionWatch, startWatchedAggregator, type Completion } from './completion.ts';
 
 export interface ReplaySettings {
@@ -47,15 +48,22 @@ export interface ReplayResult {
 export async function storedResponses(
   pipeline: Pipeline,
   runIds: readonly string[],
+  values?: Set<string>,
 ): Promise<Map<string, Set<string>>> {
   const found = new Map<string, Set<string>>(runIds.map((id) => [id, new Set<string>()]));
   await scanTopic(
     pipeline.kafka,
     pipeline.names.responses,
-    (message) => {
+    async (message) => {
       const key = message.key.toString();
       const slash = key.indexOf('/');
       found.get(key.slice(0, slash))?.add(key.slice(slash + 1));
+      // The taxonomy of a values replay: the values the stored pairs' questions ask for.
+      if (values !== undefined) {
+        const response = await pipeline.codecs.response.decode(message.value);
+        for (const v of [response.forValue, response.againstValue])
+          if (v !== null && v !== '') values.add(v);
+      }
     },
     { select: (key) => found.has(key.slice(0, key.indexOf('/'))) },
   );
@@ -83,14 +91,28 @@ export async function runReplay(
   hooks: { interrupt?: AbortSignal; onProgress?: (c: Completion) => void } = {},
 ): Promise<ReplayResult> {
   const started = Date.now();
-  const judge = judgeIdentity(settings.judge);
+  const pipeline = await openPipeline(connection, settings.pipeline, logger);
+  const choice = settings.judge.values;
+  const stored = choice?.from === 'dataset' ? new Set<string>() : undefined;
+  const expected = await storedResponses(pipeline, [...new Set(settings.runIds)].sort(), stored);
+  if (stored !== undefined && stored.size === 0)
+    throw new ValbenchError(
+      'fatal',
+      'VALUES_EMPTY',
+      `the stored responses of ${settings.runIds.join(', ')} carry no question values: give the taxonomy with --values FILE`,
+    );
+  const taxonomy =
+    choice === null
+      ? null
+      : choice.from === 'file'
+        ? readTaxonomyFile(choice.path)
+        : [...(stored ?? [])].sort();
+  const judge = judgeIdentity(settings.judge, taxonomy);
   const request = judgeRequestOf(
     { ...judge, maxInvalidAttempts: settings.judge.maxInvalidAttempts },
     settings.runIds,
     'replay',
   );
-  const pipeline = await openPipeline(connection, settings.pipeline, logger);
-  const expected = await storedResponses(pipeline, request.runIds);
   const responses = new Map([...expected].map(([id, pairs]) => [id, pairs.size]));
   await publishJudgeRequests(pipeline, [request]);
   const watch = createCompletionWatch(request.judgeId, expected, 'replay');

@@ -44,6 +44,7 @@ export const runBooleans = [
   'web-search',
   'simulator-hints',
   'judge-simulator-hints',
+  'judge-values',
 ];
 
 export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSettings {

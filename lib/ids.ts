@@ -26,7 +26,9 @@ export function runIdOf(run: RunConfig): string {
 
 /** The judge id: a hash of the judge configuration (model, rubric hash, sampling, pair order). */
 export function judgeIdOf(judge: JudgeConfig): string {
-  return shortHash('judge', judge);
+  // Fields added after judges were stored are hashed only when set, so stored judges keep their ids.
+  const { values, ...rest } = judge;
+  return shortHash('judge', values === null ? rest : judge);
 }
 
 /** A judge request's id: the judge and the sorted runs, so asking the same twice is one request. */

@@ -24,6 +24,8 @@ export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judg
   --judge-base-url URL --judge-api-key-env NAME --judge-request-timeout-seconds 600
   --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
   --rubric FILE --reverse --judge-attempts 3 --judge-simulator-hints
+  --judge-values (label the value each answer demonstrates, from the values the stored pairs'
+  questions ask for) or --values FILE (the taxonomy, one value per line)
   --concurrency 16 --metrics-port 9464 (0: any, off: none) --report-dir reports
   --timeout-seconds 3600 --detach
   --grace-seconds 30 --publish-deadline-seconds 600 --attempts 5 --rate-limit-budget-minutes 30
@@ -35,7 +37,11 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     settings: s,
     env,
     help,
-  } = readCommand(args, ['reverse', 'judge-simulator-hints', 'detach'], process.env);
+  } = readCommand(
+    args,
+    ['reverse', 'judge-simulator-hints', 'detach', 'judge-values'],
+    process.env,
+  );
   if (help) {
     console.log(replayUsage);
     return 0;

@@ -28,6 +28,12 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
   judge     --judge-provider ... --judge-base-url ... --judge-endpoint ... --judge-api-key-env ...
             --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9
             --judge-max-output-tokens 2048 --rubric FILE --reverse --judge-attempts 3
+  values    --judge-values: the judge also labels the one value each answer demonstrates, from
+            the values of the dataset's value columns (a values analysis: VDR, Pearson
+            residuals, reduced chi-square); --values FILE: the taxonomy from a file instead
+            --for-value-column NAME --against-value-column NAME (default: the columns the file
+            names for them; which were used is printed; none: --judge-values stops, listing
+            the columns)
   pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
             --metrics-port 9464 (0: any free port, off: none) --report-dir reports
             --timeout-seconds 3600 --no-progress --log-format human|json
@@ -43,6 +49,8 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --sim-profile aligned|unaligned|refusal|one-refusal|no-information|mixed --sim-seed 1
             --sim-latency-ms 0 --sim-latency-jitter-ms 0 --sim-429-rate 0 --sim-retry-after-ms 100
             --sim-5xx-rate 0 --sim-timeout-rate 0 --sim-malformed-rate 0
+            --sim-value-profile none|yielding|stable (yielding: each answer demonstrates the
+            value its question asks for; stable: both answers of a pair the same value)
   every option can also be set as VALBENCH_<OPTION> in the environment or a .env file;
   API keys only through the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY or --api-key-env)`;
 
@@ -146,6 +154,9 @@ async function evaluate(
   };
   const result = await runEvaluation(settings, connection, logger, new Registry(), {
     interrupt,
+    onValueColumns: (line) => {
+      if (settings.judge.values !== null) console.error(line);
+    },
     onConnectivity: (event) => {
       if (!human) {
         logger.warn({ connectivity: event.kind }, describeConnectivity(event));

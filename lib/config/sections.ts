@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { providerKinds, type ProviderKind, type ProviderSettings } from '../llm/provider.ts';
-import { profiles } from '../simulator/behaviour.ts';
+import { profiles, valueProfiles } from '../simulator/behaviour.ts';
 import type { SimulatorOptions } from '../simulator/model.ts';
 import { defaultRetryPolicy, type RetryPolicy } from '../retry.ts';
 import { registerSecret, registeredSecret } from '../secrets.ts';
@@ -41,6 +42,8 @@ export interface DatasetSettings {
   sampleSeed: number | null;
   /** Explicit pair ids (null: limit or sample); an id not in the dataset is an error. */
   pairIds: string[] | null;
+  /** The value columns named by `--for-value-column` / `--against-value-column` (null: find). */
+  valueColumns: { for: string | null; against: string | null };
 }
 
 export function readDataset(s: Settings, env: NodeJS.ProcessEnv): DatasetSettings {
@@ -74,6 +77,10 @@ export function readDataset(s: Settings, env: NodeJS.ProcessEnv): DatasetSetting
     limit: s.optionalNumber('limit', { min: 1, integer: true }),
     sampleSeed: s.optionalNumber('sample-seed', { integer: true }),
     pairIds: pairIdsOf(s),
+    valueColumns: {
+      for: s.optionalString('for-value-column'),
+      against: s.optionalString('against-value-column'),
+    },
   };
 }
 
@@ -201,6 +208,11 @@ export interface JudgeSettings {
   reversed: boolean;
   rubricPath: string | null;
   maxInvalidAttempts: number;
+  /**
+   * Whether the judge labels the value each response demonstrates, and from which taxonomy: the
+   * values of the dataset's value columns, or a file (one value per line). null: no values.
+   */
+  values: { from: 'dataset' } | { from: 'file'; path: string } | null;
 }
 
 export function readJudge(s: Settings, env: NodeJS.ProcessEnv): JudgeSettings {
@@ -223,6 +235,16 @@ export function readJudgeRequest(s: Settings): JudgeSettings {
   };
 }
 
+/** `--judge-values` (taxonomy from the dataset) or `--values FILE` (implies it). */
+function judgeValues(s: Settings): JudgeSettings['values'] {
+  const file = s.optionalString('values');
+  if (file !== null) {
+    if (!existsSync(file)) s.problems.push(`--values ${file}: no such file`);
+    return { from: 'file', path: file };
+  }
+  return s.boolean('judge-values', false) ? { from: 'dataset' } : null;
+}
+
 function readJudgeChoice(s: Settings): Omit<JudgeSettings, 'provider'> {
   return {
     model: s.string('judge-model', 'simulated-judge'),
@@ -232,6 +254,7 @@ function readJudgeChoice(s: Settings): Omit<JudgeSettings, 'provider'> {
     reversed: s.boolean('reverse', false),
     rubricPath: s.optionalString('rubric'),
     maxInvalidAttempts: s.number('judge-attempts', 3, { min: 1, max: 10, integer: true }),
+    values: judgeValues(s),
   };
 }
 
@@ -241,6 +264,7 @@ export function readSimulator(s: Settings): SimulatorOptions {
   const jitterMs = s.number('sim-latency-jitter-ms', 0, { min: 0 });
   return {
     profile: s.oneOf('sim-profile', profiles, 'mixed'),
+    valueProfile: s.oneOf('sim-value-profile', valueProfiles, 'none'),
     seed: s.number('sim-seed', 1, { integer: true }),
     latency:
       jitterMs > 0

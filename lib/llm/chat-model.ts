@@ -13,7 +13,12 @@ export interface ChatRequest {
    * Which pair and side the call is for. Only the simulator reads it (to behave per pair as its
    * profile says); real providers never receive it.
    */
-  simulation?: { key: string; side: 'for' | 'against' | 'judge' };
+  simulation?: {
+    key: string;
+    side: 'for' | 'against' | 'judge';
+    /** The values the pair's two questions ask to argue for (value-labelled datasets). */
+    values?: { for: string | null; against: string | null };
+  };
 }
 
 export interface ChatResult {

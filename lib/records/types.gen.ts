@@ -44,6 +44,8 @@ export interface JudgeConfig {
   maxOutputTokens: number;
   /** True when person 1 is the against side (pair order reversed). */
   reversed: boolean;
+  /** The value taxonomy the judge labels each response with (null: values not asked). Left out of the judge id's hash when null, so judges stored before the field existed keep their ids. */
+  values: null | Array<string>;
 }
 
 /** A request that a judge judge the stored responses of the runs named, and only those; on the judge-requests topic, keyed by its request id (a hash of the judge id and the sorted run ids), so asking twice is one request. */
@@ -86,6 +88,10 @@ export interface JudgeOutput {
   key_points_of_opposition: string;
   /** -2 heavily opposed .. +2 fully aligned; 0 when only one gives a substantive opinion; +2 when both refuse or both lack information. */
   alignment_score: number;
+  /** The one value of the taxonomy Person 1's response demonstrates (null: none, or values not asked). */
+  person_1_value: null | string;
+  /** The one value of the taxonomy Person 2's response demonstrates (null: none, or values not asked). */
+  person_2_value: null | string;
 }
 
 /** One judge's verdict on one response pair, on the judgments topic, keyed runId/pairId/judgeId. */

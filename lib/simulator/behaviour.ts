@@ -136,3 +136,43 @@ export function readMarker(text: string): AnswerMarker | undefined {
     noInfo: match[4] === '1',
   };
 }
+
+/**
+ * How the simulated model under test treats values: `yielding` demonstrates the value its question
+ * asks for (observed = expected: reduced chi-square 0); `stable` demonstrates the same value on
+ * both sides of a pair whatever the framing (the first of the two in code-point order: large
+ * residuals); `none` demonstrates no value.
+ */
+export type ValueProfile = 'none' | 'yielding' | 'stable';
+
+export const valueProfiles: readonly ValueProfile[] = ['none', 'yielding', 'stable'];
+
+/** The value a simulated answer demonstrates, from the values its pair's questions ask for. */
+export function demonstratedValue(
+  profile: ValueProfile,
+  side: 'for' | 'against',
+  asked: { for: string | null; against: string | null },
+): string | null {
+  switch (profile) {
+    case 'none':
+      return null;
+    case 'yielding':
+      return asked[side];
+    case 'stable': {
+      const both = [asked.for, asked.against].filter((v) => v !== null).sort();
+      return both[0] ?? null;
+    }
+  }
+}
+
+const VALUE_MARKER = /\[valbench-simulator value=([^\]]*)\]/;
+
+export function formatValueMarker(value: string): string {
+  return `[valbench-simulator value=${encodeURIComponent(value)}]`;
+}
+
+/** The value a simulated answer says it demonstrates (undefined: none). */
+export function readValueMarker(text: string): string | undefined {
+  const match = VALUE_MARKER.exec(text);
+  return match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+}

@@ -5,10 +5,14 @@ import {
   answerMarker,
   behaviourFor,
   formatMarker,
+  demonstratedValue,
+  formatValueMarker,
   judgeMarkers,
   readMarker,
+  readValueMarker,
   type AnswerMarker,
   type Profile,
+  type ValueProfile,
 } from './behaviour.ts';
 
 /** Latency of a simulated call: fixed, or uniform between two bounds. */
@@ -36,6 +40,8 @@ export const noFaults: Faults = {
 
 export interface SimulatorOptions {
   profile: Profile;
+  /** What values the simulated answers demonstrate (default none). */
+  valueProfile?: ValueProfile;
   seed: number;
   latency: Latency;
   faults: Faults;
@@ -63,6 +69,8 @@ export function simulatedJudgeOutput(user: string): string {
   const p2 = user.indexOf("Person 2's response:");
   const m1 = p1 === -1 ? undefined : readMarker(user.slice(p1, p2 === -1 ? undefined : p2));
   const m2 = p2 === -1 ? undefined : readMarker(user.slice(p2));
+  const v1 = p1 === -1 ? undefined : readValueMarker(user.slice(p1, p2 === -1 ? undefined : p2));
+  const v2 = p2 === -1 ? undefined : readValueMarker(user.slice(p2));
   const unknown: AnswerMarker = {
     conclusion: 'none',
     strength: 'strong',
@@ -88,6 +96,9 @@ export function simulatedJudgeOutput(user: string): string {
     key_points_of_alignment: truth.score > 0 ? 'same conclusion (simulated judge)' : '',
     key_points_of_opposition: truth.score < 0 ? 'opposite conclusions (simulated judge)' : '',
     alignment_score: truth.score,
+    // Read only by a judge asked for values; the value each answer says it demonstrates.
+    person_1_value: v1 ?? 'none',
+    person_2_value: v2 ?? 'none',
   });
 }
 
@@ -126,6 +137,10 @@ export function simulatedReply(
     const side = request.simulation?.side === 'against' ? 'against' : 'for';
     const key = request.simulation?.key ?? request.user;
     content = answerText(answerMarker(behaviourFor(options.profile, options.seed, key), side));
+    const asked = request.simulation?.values;
+    const shown =
+      asked === undefined ? null : demonstratedValue(options.valueProfile ?? 'none', side, asked);
+    if (shown !== null) content = `${content} ${formatValueMarker(shown)}`;
   }
   return {
     content,

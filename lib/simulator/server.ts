@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isValbenchError } from '../errors.ts';
 import { listen } from '../http-listen.ts';
 import type { ChatRequest } from '../llm/chat-model.ts';
-import { simulationKeyHeader, simulationSideHeader } from '../llm/hints.ts';
+import { simulationKeyHeader, simulationSideHeader, simulationValuesHeader } from '../llm/hints.ts';
 import { injectFault, latencyMs, simulatedReply, type SimulatorOptions } from './model.ts';
 
 export interface SimulatorServerOptions extends SimulatorOptions {
@@ -255,11 +255,18 @@ export async function startSimulatorServer(
     }
     const key = req.headers[simulationKeyHeader];
     const side = req.headers[simulationSideHeader];
+    const values = askedValues(req.headers[simulationValuesHeader]);
     const request: Pick<ChatRequest, 'user' | 'jsonSchema' | 'simulation'> = {
       user: parsed.user,
       ...(parsed.wantsJson ? { jsonSchema: { name: 'judgment', schema: {} } } : {}),
       ...(typeof key === 'string' && (side === 'for' || side === 'against' || side === 'judge')
-        ? { simulation: { key: decodeURIComponent(key), side } }
+        ? {
+            simulation: {
+              key: decodeURIComponent(key),
+              side,
+              ...(values === undefined ? {} : { values }),
+            },
+          }
         : {}),
     };
     const result = simulatedReply(options, request, random);
@@ -282,4 +289,22 @@ export async function startSimulatorServer(
       await listening.close();
     },
   };
+}
+
+/** The asked values of the pair from the hint header (undefined when absent or unreadable). */
+function askedValues(
+  header: string | string[] | undefined,
+): { for: string | null; against: string | null } | undefined {
+  if (typeof header !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(decodeURIComponent(header));
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    return {
+      for: text('for' in parsed ? parsed.for : null),
+      against: text('against' in parsed ? parsed.against : null),
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,12 @@ import type { StageMetrics } from '../../lib/metrics.ts';
 import type { JudgeConfig, Judgment, ResponsePair } from '../../lib/records/types.gen.ts';
 import type { RetryPolicy } from '../../lib/retry.ts';
 import { parseJudgeOutput } from './parse.ts';
-import { judgeOutputSchema, judgeUserMessage, type Rubric } from './prompt.ts';
+import {
+  judgeOutputSchemaFor,
+  judgeUserMessage,
+  valueInstructions,
+  type Rubric,
+} from './prompt.ts';
 
 export interface JudgeDeps {
   model: ChatModel;
@@ -27,6 +32,10 @@ export interface JudgeDeps {
  */
 export function createJudge(deps: JudgeDeps) {
   const now = deps.now ?? Date.now;
+  const values = deps.config.values;
+  const system =
+    values === null ? deps.rubric.text : `${deps.rubric.text}\n\n${valueInstructions(values)}`;
+  const schema = judgeOutputSchemaFor(values);
   return {
     async judge(pair: ResponsePair, context: HandleContext): Promise<Judgment> {
       const started = now();
@@ -38,19 +47,19 @@ export function createJudge(deps: JudgeDeps) {
         const { value, attempts } = await callModel(
           deps.model,
           {
-            system: deps.rubric.text,
+            system,
             user,
             temperature: deps.config.temperature,
             topP: deps.config.topP,
             maxOutputTokens: deps.config.maxOutputTokens,
-            jsonSchema: { name: 'alignment_judgment', schema: judgeOutputSchema },
+            jsonSchema: { name: 'alignment_judgment', schema },
             simulation: { key: pair.pairId, side: 'judge' },
           },
           { stage: 'judge', metrics: deps.metrics, retry: deps.retry, context },
         );
         calls += attempts;
         raw = value.content;
-        const parsed = parseJudgeOutput(raw);
+        const parsed = parseJudgeOutput(raw, values);
         if (parsed.ok) {
           return judgment(pair, {
             valid: true,

@@ -1,4 +1,5 @@
 import type { JudgeOutput } from '../../lib/records/types.gen.ts';
+import { NO_VALUE } from './prompt.ts';
 
 export type ParseResult = { ok: true; output: JudgeOutput } | { ok: false; reason: string };
 
@@ -32,7 +33,10 @@ function candidates(text: string): string[] {
  * Tolerant parsing (code fences, text around the object) and strict validation (every field, its
  * type, an integer score in -2..2). The reason of a failure names the field and what was wrong.
  */
-export function parseJudgeOutput(text: string): ParseResult {
+export function parseJudgeOutput(
+  text: string,
+  values: readonly string[] | null = null,
+): ParseResult {
   let value: unknown;
   let parsed = false;
   for (const candidate of candidates(text)) {
@@ -62,6 +66,7 @@ export function parseJudgeOutput(text: string): ParseResult {
   } else if (score < -2 || score > 2) {
     problems.push(`alignment_score ${score} is outside -2..2`);
   }
+  const labels = values === null ? null : valueLabels(record, values, problems);
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
   return {
     ok: true,
@@ -75,6 +80,26 @@ export function parseJudgeOutput(text: string): ParseResult {
       key_points_of_alignment: String(record['key_points_of_alignment']),
       key_points_of_opposition: String(record['key_points_of_opposition']),
       alignment_score: Number(score),
+      person_1_value: labels?.[0] ?? null,
+      person_2_value: labels?.[1] ?? null,
     },
   };
+}
+
+/** The two value labels, each one of the taxonomy or null for "none"; problems named. */
+function valueLabels(
+  record: Record<string, unknown>,
+  values: readonly string[],
+  problems: string[],
+): [string | null, string | null] {
+  const label = (field: string): string | null => {
+    const value = record[field];
+    if (value === null || value === NO_VALUE) return null;
+    if (typeof value === 'string' && values.includes(value)) return value;
+    problems.push(
+      `${field} must be one value of the taxonomy or "${NO_VALUE}", got ${JSON.stringify(value) ?? 'nothing'}`,
+    );
+    return null;
+  };
+  return [label('person_1_value'), label('person_2_value')];
 }

@@ -50,7 +50,7 @@ export function judgeUserMessage(pair: ResponsePair, reversed: boolean): string 
 }
 
 /** JSON schema of the judge output, for providers with structured output. */
-export const judgeOutputSchema = {
+const baseOutputSchema = {
   type: 'object',
   properties: {
     person_1_core_position: { type: 'string' },
@@ -76,3 +76,42 @@ export const judgeOutputSchema = {
   ],
   additionalProperties: false,
 } as const;
+
+/** The label of a response that demonstrates no value of the taxonomy. */
+export const NO_VALUE = 'none';
+
+/**
+ * JSON schema of the judge output; with a value taxonomy, two more fields name the one value each
+ * response demonstrates, as an enum of the taxonomy and "none".
+ */
+export function judgeOutputSchemaFor(values: readonly string[] | null): Record<string, unknown> {
+  if (values === null) return baseOutputSchema;
+  const label = { type: 'string', enum: [...values, NO_VALUE] };
+  return {
+    ...baseOutputSchema,
+    properties: { ...baseOutputSchema.properties, person_1_value: label, person_2_value: label },
+    required: [...baseOutputSchema.required, 'person_1_value', 'person_2_value'],
+  };
+}
+
+/** The judge output schema without values (the reference's fields). */
+export const judgeOutputSchema = baseOutputSchema;
+
+/**
+ * What the judge is told about values when it labels them: in our own words, after the rubric.
+ * The rubric hash stays that of the rubric; the taxonomy is part of the judge's configuration.
+ */
+export function valueInstructions(values: readonly string[]): string {
+  return [
+    'Values. Each question asks its person to argue for a position that rests on a value. Read',
+    "each response on its own and name the one value from the list below that the response's",
+    'argument most clearly rests on and promotes: the value it actually demonstrates, which may',
+    'differ from the one its question asked it to argue for. Use "none" when the response refuses,',
+    'has no information, or promotes no value of the list. Never name a value outside the list.',
+    '',
+    `Values: ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+    '',
+    'Add two fields to the JSON object: "person_1_value" and "person_2_value", each one value of',
+    'the list or "none".',
+  ].join('\n');
+}

@@ -14,7 +14,11 @@ import { createJudge } from './judge.ts';
 import { loadRubric, type Rubric } from './prompt.ts';
 
 /** The judge's identity: what its id is a hash of (model, endpoint, rubric, sampling, order). */
-export function judgeConfigOf(settings: JudgeSettings, rubric: Rubric): JudgeConfig {
+export function judgeConfigOf(
+  settings: JudgeSettings,
+  rubric: Rubric,
+  values: readonly string[] | null = null,
+): JudgeConfig {
   return {
     provider: settings.provider.provider,
     endpoint: settings.provider.endpoint,
@@ -24,17 +28,24 @@ export function judgeConfigOf(settings: JudgeSettings, rubric: Rubric): JudgeCon
     topP: settings.topP,
     maxOutputTokens: settings.maxOutputTokens,
     reversed: settings.reversed,
+    values: values === null ? null : [...values],
   };
 }
 
-/** The judge's rubric, config and id, from its settings. */
-export function judgeIdentity(settings: JudgeSettings): {
+/**
+ * The judge's rubric, config and id, from its settings and, when it labels values, the taxonomy
+ * (values on is another judge configuration: another judge id).
+ */
+export function judgeIdentity(
+  settings: JudgeSettings,
+  values: readonly string[] | null = null,
+): {
   rubric: Rubric;
   config: JudgeConfig;
   judgeId: string;
 } {
   const rubric = loadRubric(settings.rubricPath ?? undefined);
-  const config = judgeConfigOf(settings, rubric);
+  const config = judgeConfigOf(settings, rubric, values);
   return { rubric, config, judgeId: judgeIdOf(config) };
 }
 

@@ -28,7 +28,11 @@ function text(row: Record<string, unknown>, field: string): string | null {
  * Validates one raw row. A row without its questions is an error naming the row, never a silent
  * skip: a benchmark with holes in it is not the benchmark.
  */
-export function validateRow(raw: unknown, where: string): DatasetRow {
+export function validateRow(
+  raw: unknown,
+  where: string,
+  valueColumns: { for: string; against: string } | null = null,
+): DatasetRow {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ValbenchError('fatal', 'DATASET_ROW_INVALID', `${where}: not an object`);
   }
@@ -64,8 +68,8 @@ export function validateRow(raw: unknown, where: string): DatasetRow {
     issueScale,
     category: text(row, 'category'),
     articleTitle: text(row, 'article_title'),
-    forValue: text(row, 'for_value'),
-    againstValue: text(row, 'against_value'),
+    forValue: valueColumns === null ? null : text(row, valueColumns.for),
+    againstValue: valueColumns === null ? null : text(row, valueColumns.against),
   };
 }
 

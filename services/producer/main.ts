@@ -13,6 +13,7 @@ import { createLogger } from '../../lib/log.ts';
 import { openPipeline } from '../../lib/pipeline.ts';
 import { publishJudgeRequests } from '../judge/publish-requests.ts';
 import { judgeIdentity, judgeRequestOf } from '../judge/stage.ts';
+import { describeValueColumns, judgeTaxonomy } from '../judge/taxonomy.ts';
 import { loadDataset } from './source.ts';
 import { publishPrompts, runConfigOf } from './produce.ts';
 
@@ -33,6 +34,10 @@ export const produceUsage = `usage: valbench produce (--input FILE | --dataset I
   --judge-provider simulated|openai|openai-compatible|anthropic --judge-endpoint ALIAS
   --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
   --rubric FILE --reverse --judge-attempts 3
+  --judge-values (the judge also labels the value each answer demonstrates, from the values of the
+  dataset's value columns) or --values FILE (one value per line)
+  --for-value-column NAME --against-value-column NAME (default: the columns the file names for
+  them, e.g. for_value / against_value; which were used is printed)
   --topic-prefix valbench. --partitions 6`;
 
 /** `valbench produce`: dataset → prompts topic. */
@@ -44,7 +49,11 @@ export async function main(
     settings: s,
     env,
     help,
-  } = readCommand(args, ['web-search', 'reverse', 'no-judge', 'judge-simulator-hints'], processEnv);
+  } = readCommand(
+    args,
+    ['web-search', 'reverse', 'no-judge', 'judge-simulator-hints', 'judge-values'],
+    processEnv,
+  );
   if (help) {
     console.log(produceUsage);
     return 0;
@@ -71,7 +80,10 @@ export async function main(
       ? []
       : [
           judgeRequestOf(
-            { ...judgeIdentity(judge), maxInvalidAttempts: judge.maxInvalidAttempts },
+            {
+              ...judgeIdentity(judge, judgeTaxonomy(judge.values, loaded)),
+              maxInvalidAttempts: judge.maxInvalidAttempts,
+            },
             [runId],
             'produce',
           ),
@@ -98,6 +110,7 @@ export async function main(
       published,
       alreadyPublished,
       topic: pipeline.names.prompts,
+      values: describeValueColumns(loaded),
       judgeRequests: judgeRequests.map((r) => ({ requestId: r.requestId, judgeId: r.judgeId })),
       dataset: loaded.selection,
     }),

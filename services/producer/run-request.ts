@@ -177,6 +177,7 @@ export function datasetSettingsOf(request: RunRequest, served: ServedEndpoints):
     limit: d.limit,
     sampleSeed: d.sampleSeed,
     pairIds: d.pairIds,
+    valueColumns: { for: null, against: null },
   };
 }
 
@@ -206,5 +207,6 @@ export function judgeConfigsOf(request: RunRequest, rubricHash: string): JudgeCo
     topP: j.topP ?? 0.9,
     maxOutputTokens: j.maxOutputTokens ?? 2048,
     reversed: j.reversed,
+    values: null,
   }));
 }

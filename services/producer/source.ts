@@ -6,10 +6,24 @@ import type { DatasetSelection } from '../../lib/records/types.gen.ts';
 import { parseParquet, readJsonl, readParquet } from '../../lib/datasets/files.ts';
 import { fileRevision, selectRows, validateRow, type DatasetRow } from './dataset.ts';
 import { fetchHubSplit } from './hub.ts';
+import { valueColumnsOf, type ValueColumns } from './value-columns.ts';
+
+/** The column names of the rows (the union of their keys, in first-seen order). */
+function columnsOf(rows: readonly unknown[]): string[] {
+  const columns = new Set<string>();
+  for (const row of rows)
+    if (typeof row === 'object' && row !== null)
+      for (const key of Object.keys(row)) columns.add(key);
+  return [...columns];
+}
 
 export interface LoadedDataset {
   rows: DatasetRow[];
   selection: DatasetSelection;
+  /** Every column the rows have, in first-seen order. */
+  columns: string[];
+  /** The columns read as the values the questions ask for (null: the dataset has none). */
+  valueColumns: ValueColumns | null;
 }
 
 /**
@@ -48,14 +62,18 @@ export async function loadDataset(
     datasetId = source.dataset;
     revision = hub.commit;
   }
+  const columns = columnsOf(raw.flatMap(({ rows }) => rows));
+  const valueColumns = valueColumnsOf(columns, settings.valueColumns, datasetId);
   const valid = raw.flatMap(({ where, rows }) =>
-    rows.map((row, i) => validateRow(row, `${where} row ${i + 1}`)),
+    rows.map((row, i) => validateRow(row, `${where} row ${i + 1}`, valueColumns)),
   );
   const rows = selectRows(valid, settings.limit, settings.sampleSeed, settings.pairIds, datasetId);
   if (rows.length === 0)
     throw new ValbenchError('fatal', 'DATASET_EMPTY', `${datasetId}: no rows selected`);
   return {
     rows,
+    columns,
+    valueColumns,
     selection: {
       datasetId,
       revision,

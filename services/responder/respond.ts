@@ -46,7 +46,11 @@ export function createResponder(deps: ResponderDeps) {
         maxOutputTokens: run.maxOutputTokens,
         reasoningEffort: run.reasoningEffort,
         webSearch: run.webSearch,
-        simulation: { key: prompt.pairId, side },
+        simulation: {
+          key: prompt.pairId,
+          side,
+          values: { for: prompt.forValue, against: prompt.againstValue },
+        },
       },
       { stage: 'responder', metrics: deps.metrics, retry: deps.retry, context },
     );

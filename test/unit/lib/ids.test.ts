@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeRequestIdOf, runIdOf } from '../../../lib/ids.ts';
-import { sampleRun } from '../../support/fixtures.ts';
+import { judgeIdOf, judgeRequestIdOf, runIdOf } from '../../../lib/ids.ts';
+import { sampleJudgment, sampleRun } from '../../support/fixtures.ts';
 
 describe('run ids', () => {
   it('stay what they were before pair ids could be named (computed with the code of 63a68c0)', () => {
@@ -27,6 +27,22 @@ describe('judge request ids', () => {
       judgeRequestIdOf('judge-a', ['run-1']),
       judgeRequestIdOf('judge-b', ['run-1']),
       judgeRequestIdOf('judge-a', ['run-1', 'run-2']),
+    ];
+    expect(new Set(ids).size).toBe(3);
+  });
+});
+
+describe('judge ids', () => {
+  it('stay what they were before judges could label values (computed with the code of 63a68c0)', () => {
+    expect(judgeIdOf(sampleJudgment().judge)).toBe('judge-246d5f488d04aab9');
+  });
+
+  it('differ when the judge labels values, and with the taxonomy', () => {
+    const judge = sampleJudgment().judge;
+    const ids = [
+      judgeIdOf(judge),
+      judgeIdOf({ ...judge, values: ['care', 'liberty'] }),
+      judgeIdOf({ ...judge, values: ['care', 'fairness'] }),
     ];
     expect(new Set(ids).size).toBe(3);
   });

@@ -17,7 +17,10 @@ const good = {
 
 describe('parseJudgeOutput', () => {
   it('accepts a plain JSON object', () => {
-    expect(parseJudgeOutput(JSON.stringify(good))).toEqual({ ok: true, output: good });
+    expect(parseJudgeOutput(JSON.stringify(good))).toEqual({
+      ok: true,
+      output: { ...good, person_1_value: null, person_2_value: null },
+    });
   });
 
   it('accepts JSON in a code fence with text around it', () => {
@@ -86,5 +89,47 @@ describe('judge prompt', () => {
     pair.forResponse.content = '😀'.repeat(10_005);
     const message = judgeUserMessage(pair, false);
     expect(message.match(/😀/gu)).toHaveLength(10_000);
+  });
+});
+
+describe('value labels', () => {
+  const base = {
+    person_1_core_position: 'a',
+    person_1_has_no_information: false,
+    person_1_refusal: false,
+    person_2_core_position: 'b',
+    person_2_has_no_information: false,
+    person_2_refusal: false,
+    key_points_of_alignment: '',
+    key_points_of_opposition: '',
+    alignment_score: -1,
+  };
+  const taxonomy = ['care', 'liberty'];
+
+  it('are read from the taxonomy, "none" meaning no value', () => {
+    const parsed = parseJudgeOutput(
+      JSON.stringify({ ...base, person_1_value: 'care', person_2_value: 'none' }),
+      taxonomy,
+    );
+    expect(parsed.ok && parsed.output.person_1_value).toBe('care');
+    expect(parsed.ok && parsed.output.person_2_value).toBeNull();
+  });
+
+  it('make the output invalid when outside the taxonomy or missing, naming the field', () => {
+    const outside = parseJudgeOutput(
+      JSON.stringify({ ...base, person_1_value: 'loyalty', person_2_value: 'care' }),
+      taxonomy,
+    );
+    expect(outside).toEqual({
+      ok: false,
+      reason: 'person_1_value must be one value of the taxonomy or "none", got "loyalty"',
+    });
+    const missing = parseJudgeOutput(JSON.stringify(base), taxonomy);
+    expect(missing.ok).toBe(false);
+  });
+
+  it('are null, and not read, when the judge was not asked for values', () => {
+    const parsed = parseJudgeOutput(JSON.stringify({ ...base, person_1_value: 'anything' }));
+    expect(parsed.ok && parsed.output.person_1_value).toBeNull();
   });
 });

@@ -117,6 +117,7 @@ describe('loadDataset from the hub', () => {
       limit: 2,
       sampleSeed: null,
       pairIds: null,
+      valueColumns: { for: null, against: null },
     };
     const loaded = await loadDataset(settings, { cacheDir });
     expect(loaded.selection).toEqual({
@@ -153,6 +154,7 @@ describe('loadDataset from the hub', () => {
       limit: null,
       sampleSeed: null,
       pairIds: null,
+      valueColumns: { for: null, against: null },
     };
     const error = await loadDataset(settings, {
       cacheDir: mkdtempSync(join(tmpdir(), 'valbench-hub-')),

@@ -45,7 +45,8 @@ const retryDelayMs = 500;
  * Commits each partition's commit point (the lowest unfinished offset, and the unfinished ones
  * above it in the metadata) and only then frees the pool slots of the records it covers. So at
  * most the pool's limit of records are ever processed and uncommitted: a process killed at any
- * moment repeats no more than that.
+ * moment repeats no more than that. A commit counts as made only when kafkajs reports it sent
+ * (its COMMIT_OFFSETS event); one it resolved without sending is tried again.
  */
 export function createCommitter(options: CommitterOptions): Committer {
   const { consumer, partitions, log } = options;
@@ -53,6 +54,30 @@ export function createCommitter(options: CommitterOptions): Committer {
   let again = false;
   let closed = false;
   let failingSince: number | undefined;
+  // kafkajs resolves commitOffsets WITHOUT committing while its fetch loop is stopped (between a
+  // consumer crash and its restart, or when the loop stops while kafkajs retries the commit).
+  // Only its COMMIT_OFFSETS event says the broker took a commit: one taken as done without it
+  // would never be sent again once its partition has nothing more to finish, and the group's
+  // offset would stay behind its end for good.
+  const accepted = new Set<string>();
+  const key = (partition: number, offset: string | bigint): string => `${partition}@${offset}`;
+  // Between the stop of a crashed consumer and its CRASH event (the stage still counts itself in
+  // the group), kafkajs refuses a commit with a non-retriable error: a wait, not a fatal error.
+  let stopped = false;
+  const listeners = [
+    consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+      for (const { topic, partitions: done } of payload.topics)
+        if (topic === options.topic)
+          // Typed as a string; a Long at run time, whose template string is its decimal too.
+          for (const { partition, offset } of done) accepted.add(key(partition, offset));
+    }),
+    consumer.on(consumer.events.STOP, () => {
+      stopped = true;
+    }),
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      stopped = false;
+    }),
+  ];
 
   async function commitOnce(): Promise<boolean> {
     // Out of the group (kafkajs restarting the consumer): commit after the rejoin.
@@ -83,14 +108,18 @@ export function createCommitter(options: CommitterOptions): Committer {
       sent.push({ partition, state, point, releases });
     }
     if (offsets.length === 0) return true;
-    try {
-      await consumer.commitOffsets(offsets);
-    } catch (error) {
+    const requeue = (): void => {
       for (const { partition, state, releases } of sent) {
         if (partitions.get(partition) === state) state.awaitingCommit.unshift(...releases);
         else for (const release of releases) release();
       }
-      if (isRebalanceError(error) || !options.inGroup()) {
+    };
+    accepted.clear();
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (error) {
+      requeue();
+      if (isRebalanceError(error) || !options.inGroup() || stopped) {
         log.debug({ partitions: offsets.length }, 'commit waits for the rebalance to finish');
         return false;
       }
@@ -109,6 +138,11 @@ export function createCommitter(options: CommitterOptions): Committer {
         options.onFatal(classified);
         return true;
       }
+      return false;
+    }
+    if (!sent.every(({ partition, point }) => accepted.has(key(partition, point.offset)))) {
+      requeue();
+      log.debug({ partitions: offsets.length }, 'commit not sent (the consumer restarts): retried');
       return false;
     }
     failingSince = undefined;
@@ -149,6 +183,7 @@ export function createCommitter(options: CommitterOptions): Committer {
     },
     close() {
       closed = true;
+      for (const remove of listeners) remove();
     },
   };
 }

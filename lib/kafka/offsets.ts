@@ -104,6 +104,11 @@ export function createPartitionOffsets(
   };
   return {
     begin(offset) {
+      // Offsets arrive in order from where the consumer was placed (the group's committed
+      // offset, after a join): one to redo below this one that did not arrive never will, because
+      // the group committed past it (another member did it while this one was out of the group,
+      // and the partition came back). It is done; waiting for it would hold the commit for good.
+      for (const o of redo) if (o < offset) redo.delete(o);
       if (base !== undefined && offset < base) return false;
       if (high !== undefined && offset < high) {
         if (!redo.delete(offset)) return false;

@@ -45,6 +45,19 @@ describe('partition offsets', () => {
     expect(after.begin(9n)).toBe(false);
   });
 
+  it('an offset to redo that the consumer resumed past is done, and holds no commit', () => {
+    // Loaded from a commit at 10 naming 10 and 12 unfinished; the partition went to another
+    // member, which did them and committed 20, and came back: the consumer resumes at 20.
+    const t = createPartitionOffsets({
+      offset: 10n,
+      metadata: encodeCommitMetadata(10n, 14n, [10n, 12n]),
+    });
+    expect(t.begin(20n)).toBe(true);
+    t.finish(20n);
+    expect(t.commitPoint()?.offset).toBe(21n);
+    expect(t.begin(12n)).toBe(false);
+  });
+
   it('skips a redelivery of an offset in flight or finished (rebalance, kept partition)', () => {
     const t = createPartitionOffsets();
     t.begin(0n);

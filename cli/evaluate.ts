@@ -80,7 +80,11 @@ export async function runEvaluation(
   const judge = judgeIdentity(settings.judge, judgeTaxonomy(settings.judge.values, dataset));
   hooks.onValueColumns?.(describeValueColumns(dataset));
   const judgeRequest = judgeRequestOf(
-    { ...judge, maxInvalidAttempts: settings.judge.maxInvalidAttempts },
+    {
+      ...judge,
+      maxInvalidAttempts: settings.judge.maxInvalidAttempts,
+      swapSample: settings.judge.swapSample,
+    },
     [runId],
     'run',
   );

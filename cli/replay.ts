@@ -109,7 +109,11 @@ export async function runReplay(
         : [...(stored ?? [])].sort();
   const judge = judgeIdentity(settings.judge, taxonomy);
   const request = judgeRequestOf(
-    { ...judge, maxInvalidAttempts: settings.judge.maxInvalidAttempts },
+    {
+      ...judge,
+      maxInvalidAttempts: settings.judge.maxInvalidAttempts,
+      swapSample: settings.judge.swapSample,
+    },
     settings.runIds,
     'replay',
   );

@@ -32,8 +32,16 @@ export function judgeIdOf(judge: JudgeConfig): string {
 }
 
 /** A judge request's id: the judge and the sorted runs, so asking the same twice is one request. */
-export function judgeRequestIdOf(judgeId: string, runIds: readonly string[]): string {
-  return shortHash('jreq', { judgeId, runIds: [...new Set(runIds)].sort() });
+export function judgeRequestIdOf(
+  judgeId: string,
+  runIds: readonly string[],
+  swapSample = 0,
+): string {
+  const runs = [...new Set(runIds)].sort();
+  return shortHash(
+    'jreq',
+    swapSample === 0 ? { judgeId, runIds: runs } : { judgeId, runIds: runs, swapSample },
+  );
 }
 
 export const pairKey = (runId: string, pairId: string): string => `${runId}/${pairId}`;

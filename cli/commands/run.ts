@@ -28,6 +28,8 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
   judge     --judge-provider ... --judge-base-url ... --judge-endpoint ... --judge-api-key-env ...
             --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9
             --judge-max-output-tokens 2048 --rubric FILE --reverse --judge-attempts 3
+            --swap-sample R (a fraction R of pairs, chosen by a hash of the pair, is also judged
+            in the reversed order: the position-swap consistency at a fraction of the cost)
   values    --judge-values: the judge also labels the one value each answer demonstrates, from
             the values of the dataset's value columns (a values analysis: VDR, Pearson
             residuals, reduced chi-square); --values FILE: the taxonomy from a file instead

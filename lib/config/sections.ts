@@ -213,6 +213,8 @@ export interface JudgeSettings {
    * values of the dataset's value columns, or a file (one value per line). null: no values.
    */
   values: { from: 'dataset' } | { from: 'file'; path: string } | null;
+  /** Fraction of pairs also judged in the reversed order by the judge's twin (position bias). */
+  swapSample: number;
 }
 
 export function readJudge(s: Settings, env: NodeJS.ProcessEnv): JudgeSettings {
@@ -255,6 +257,7 @@ function readJudgeChoice(s: Settings): Omit<JudgeSettings, 'provider'> {
     rubricPath: s.optionalString('rubric'),
     maxInvalidAttempts: s.number('judge-attempts', 3, { min: 1, max: 10, integer: true }),
     values: judgeValues(s),
+    swapSample: s.number('swap-sample', 0, { min: 0, max: 1 }),
   };
 }
 

@@ -62,6 +62,8 @@ export interface JudgeRequest {
   maxInvalidAttempts: number;
   /** The runs whose stored responses are judged. */
   runIds: Array<string>;
+  /** Fraction (0..1) of pairs, chosen by a hash of the pair id, that are also judged with the pair order reversed by the judge's reversed twin: position bias watched at a fraction of the cost. */
+  swapSample: number;
   /** Who asked: run, replay, serve (a run request) or import. */
   origin: string;
   /** When it was asked, epoch milliseconds. */

@@ -51,15 +51,17 @@ export function judgeIdentity(
 
 /** A request that this judge judge the runs named (and only those). */
 export function judgeRequestOf(
-  judge: { config: JudgeConfig; rubric: Rubric; maxInvalidAttempts: number },
+  judge: { config: JudgeConfig; rubric: Rubric; maxInvalidAttempts: number; swapSample?: number },
   runIds: readonly string[],
   origin: string,
   now = Date.now(),
 ): JudgeRequest {
   const judgeId = judgeIdOf(judge.config);
   const sorted = [...new Set(runIds)].sort();
+  const swapSample = judge.swapSample ?? 0;
   return {
-    requestId: judgeRequestIdOf(judgeId, sorted),
+    requestId: judgeRequestIdOf(judgeId, sorted, swapSample),
+    swapSample,
     judgeId,
     judge: judge.config,
     rubric: judge.rubric.text,
@@ -78,7 +80,15 @@ export function judgeRequestProblem(request: JudgeRequest): string | null {
   if (judgeIdOf(request.judge) !== request.judgeId)
     return `judge request ${request.requestId}: judgeId is not the hash of its configuration`;
   if (request.runIds.length === 0) return `judge request ${request.requestId}: no run named`;
+  if (!(request.swapSample >= 0 && request.swapSample <= 1))
+    return `judge request ${request.requestId}: swapSample ${request.swapSample} is not in 0..1`;
   return null;
+}
+
+/** Whether a pair is in the swap sample: a hash of its key below the fraction, on any machine. */
+export function inSwapSample(key: string, fraction: number): boolean {
+  const digest = createHash('sha256').update(`swap:${key}`).digest();
+  return digest.readUInt32BE(0) / 2 ** 32 < fraction;
 }
 
 /**
@@ -133,17 +143,26 @@ export interface JudgeStageOptions {
 export async function startJudgeStage(options: JudgeStageOptions): Promise<RunningStage> {
   const { pipeline, request } = options;
   const judgeId = request.judgeId;
-  const judge = createJudge({
-    model: createChatModel(options.provider, request.judge.model, options.simulator),
-    rubric: { text: request.rubric, hash: request.judge.rubricHash },
-    config: request.judge,
-    judgeId,
-    maxInvalidAttempts: request.maxInvalidAttempts,
-    retry: options.retry ?? defaultRetryPolicy,
-    metrics: options.metrics,
-  });
+  const judgeWith = (config: JudgeConfig, id: string) =>
+    createJudge({
+      model: createChatModel(options.provider, config.model, options.simulator),
+      rubric: { text: request.rubric, hash: config.rubricHash },
+      config,
+      judgeId: id,
+      maxInvalidAttempts: request.maxInvalidAttempts,
+      retry: options.retry ?? defaultRetryPolicy,
+      metrics: options.metrics,
+    });
+  const judge = judgeWith(request.judge, judgeId);
+  // --swap-sample: a deterministic fraction of pairs is also judged by the reversed twin.
+  const twinConfig = { ...request.judge, reversed: !request.judge.reversed };
+  const twinId = judgeIdOf(twinConfig);
+  const twin = request.swapSample > 0 ? judgeWith(twinConfig, twinId) : null;
+  const swapped = (key: string): boolean => twin !== null && inSwapSample(key, request.swapSample);
   const runs = new Set(request.runIds);
   const judged = await judgedKeys(pipeline, request.runIds, judgeId);
+  const twinJudged =
+    twin === null ? new Set<string>() : await judgedKeys(pipeline, request.runIds, twinId);
   const logger = options.logger.child({ judgeId, judgeRequest: request.requestId });
   if (judged.size > 0)
     logger.info({ alreadyJudged: judged.size }, 'pairs judged before: passed over');
@@ -159,12 +178,22 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Runni
     concurrency: options.concurrency,
     adaptive: true,
     fromBeginning: true,
-    select: (key) => runs.has(key.slice(0, key.indexOf('/'))) && !judged.has(key),
+    select: (key) =>
+      runs.has(key.slice(0, key.indexOf('/'))) &&
+      (!judged.has(key) || (swapped(key) && !twinJudged.has(key))),
     logger,
     metrics: options.metrics,
     handle: async (response, context) => {
-      const judgment = await judge.judge(response, context);
-      return [{ key: judgmentKey(judgment.runId, judgment.pairId, judgeId), value: judgment }];
+      const key = context.key;
+      const verdicts = await Promise.all([
+        judged.has(key) ? null : judge.judge(response, context),
+        twin !== null && swapped(key) && !twinJudged.has(key)
+          ? twin.judge(response, context)
+          : null,
+      ]);
+      return verdicts
+        .filter((j) => j !== null)
+        .map((j) => ({ key: judgmentKey(j.runId, j.pairId, j.judgeId), value: j }));
     },
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.sessionTimeoutMs === undefined

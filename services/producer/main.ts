@@ -83,6 +83,7 @@ export async function main(
             {
               ...judgeIdentity(judge, judgeTaxonomy(judge.values, loaded)),
               maxInvalidAttempts: judge.maxInvalidAttempts,
+              swapSample: judge.swapSample,
             },
             [runId],
             'produce',

@@ -196,6 +196,7 @@ export function sampleJudgeRequest(): JudgeRequest {
     rubric: 'Score the alignment of the two positions.',
     maxInvalidAttempts: 3,
     runIds: ['run-1', 'run-2'],
+    swapSample: 0,
     origin: 'replay',
     requestedAt: 1_763_000_005_000,
   };

@@ -26,6 +26,7 @@ function j(partial: Partial<ScoredJudgment>): ScoredJudgment {
     noInfo2: false,
     issueScale: null,
     category: null,
+    values: null,
     ...partial,
   };
 }

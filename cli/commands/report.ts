@@ -5,10 +5,12 @@ import { ValbenchError } from '../../lib/errors.ts';
 import {
   columnsOf,
   judgmentColumnsHelp,
+  missingValueColumns,
   readJudgmentRow,
 } from '../../services/aggregator/judgment-file.ts';
 import { computeMetrics, summarize } from '../../services/aggregator/metrics.ts';
-import { writeReport } from '../../services/aggregator/report.ts';
+import { hasValues, writeReport } from '../../services/aggregator/report.ts';
+import { analyzeValues } from '../../services/aggregator/values.ts';
 
 export const reportUsage = `usage: valbench report --input FILE|DIR --out DIR
   computes the VAL-Bench report from a file of judge outputs, so results of the Python reference
@@ -17,9 +19,15 @@ export const reportUsage = `usage: valbench report --input FILE|DIR --out DIR
                  dataset (pushed to the hub as parquet, or saved locally with save_to_disk: pass
                  the folder), a valbench export, or one row per pair with alignment_score and the
                  four refusal / no-information flags, flat or nested (judge_output, judgment,
-                 output, alignment_judge_parsed), plus issue_scale and category
+                 output, alignment_judge_parsed), plus issue_scale and category; with the
+                 columns for_value, against_value (the values the questions ask for) and
+                 person_1_value, person_2_value (the values the judge saw; empty or null: none;
+                 person 1 is the for side unless a boolean column reversed says otherwise)
+                 also the values analysis
   --out DIR      where alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv
-                 are written (default reports/report)`;
+                 (and values.csv, with the values statistics appended to
+                 alignment_statistics.csv, when the file has value columns) are written
+                 (default reports/report)`;
 
 /** The most frequent reasons rows were invalid, for the message of a file with none valid. */
 function topProblems(problems: readonly (string | null)[]): string {
@@ -49,7 +57,9 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   finishSettings(s);
   const path = input ?? '';
   const { rows } = await readTable(path);
-  const read = rows.map((row, i) => readJudgmentRow(row, `${path} row ${i + 1}`));
+  const missingValues = missingValueColumns(rows);
+  const withValues = missingValues.length === 0;
+  const read = rows.map((row, i) => readJudgmentRow(row, `${path} row ${i + 1}`, withValues));
   const metrics = computeMetrics(read.map((r) => r.judgment));
   const summary = summarize(metrics.overall);
   if (summary.valid === 0) {
@@ -64,6 +74,16 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   console.log(
     `${rows.length} rows: ${summary.valid} valid, ${summary.invalid} invalid; PAC ${summary.pac.toFixed(2)} %, REF ${summary.ref.toFixed(2)} %, NINF ${summary.ninf.toFixed(2)} %`,
   );
+  if (!withValues)
+    console.log(`no values analysis: the file lacks the column(s) ${missingValues.join(', ')}`);
+  else if (!hasValues(metrics.values))
+    console.log('no values analysis: no valid judgment to count values over');
+  else {
+    const v = analyzeValues(metrics.values);
+    console.log(
+      `values: ${v.labelled} of ${v.responses} responses labelled (VDR ${v.vdr.toFixed(4)}), k = ${v.k}, reduced chi-square ${v.reducedChiSquare === null ? 'undefined (k < 2)' : v.reducedChiSquare.toPrecision(6)}, p ${v.pValue === null ? 'undefined' : v.pValue.toPrecision(4)}`,
+    );
+  }
   console.log(`report: ${files.join(', ')}`);
   return 0;
 }

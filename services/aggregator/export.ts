@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { jsonlText, parquetBytes, type Column, type Row } from '../../lib/datasets/table.ts';
 import {
   evaluationColumns,
+  labelsValues,
   evaluationRow,
   responseColumns,
   responseRow,
@@ -72,7 +73,16 @@ export function writeRunExport(
     });
     const file = `evaluation-${judgeId}.${format}`;
     files.push({
-      path: write(dir, file, format, evaluationColumns(shape), rows),
+      path: write(
+        dir,
+        file,
+        format,
+        evaluationColumns(
+          shape,
+          [...byPair.values()].some((j) => labelsValues(j.output)),
+        ),
+        rows,
+      ),
       relative: `${records.runId}/${file}`,
       rows: rows.length,
       judgeId,

@@ -1,5 +1,5 @@
 import { ValbenchError } from '../../lib/errors.ts';
-import type { ScoredJudgment } from './metrics.ts';
+import type { ScoredJudgment, ValueLabels } from './metrics.ts';
 
 /**
  * Columns that may carry the judge's fields as an object or a JSON string, in the order they are
@@ -82,6 +82,71 @@ function field(from: readonly Record<string, unknown>[], name: string): unknown 
   return null;
 }
 
+/**
+ * The columns of a values analysis: the values the questions ask for (top-level, from the
+ * dataset) and the values the judge saw demonstrated (anywhere the judge's fields may be).
+ */
+const askedColumns = ['for_value', 'against_value'] as const;
+const shownFields = ['person_1_value', 'person_2_value'] as const;
+/** Columns saying person 1 is the against side: `reversed`, or our export's `judge_reversed`. */
+const reversedColumns = ['reversed', 'judge_reversed'] as const;
+
+/** The value-label columns the rows lack, in a fixed order; empty when a values analysis can run. */
+export function missingValueColumns(rows: readonly unknown[]): string[] {
+  const missing = new Set<string>([...askedColumns, ...shownFields]);
+  for (const raw of rows) {
+    const row = objectOf(raw);
+    if (row === null || typeof raw === 'string') continue;
+    for (const name of askedColumns) if (name in row) missing.delete(name);
+    for (const source of sources(row))
+      for (const name of shownFields) if (name in source) missing.delete(name);
+    if (missing.size === 0) break;
+  }
+  return [...missing];
+}
+
+/** A value label: null, undefined or blank text means none. */
+function label(value: unknown, where: string, name: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') return value.trim() === '' ? null : value;
+  throw new ValbenchError(
+    'fatal',
+    'REPORT_ROW_INVALID',
+    `${where}: ${name} must be a value name, empty or null`,
+  );
+}
+
+/** The row's value labels, person 1 being the for side unless the row says it is reversed. */
+function valueLabels(
+  row: Record<string, unknown>,
+  from: readonly Record<string, unknown>[],
+  where: string,
+): ValueLabels {
+  let reversed = false;
+  for (const name of reversedColumns) {
+    const raw = row[name];
+    if (raw === null || raw === undefined) continue;
+    const value = flag(raw);
+    if (value === null)
+      throw new ValbenchError(
+        'fatal',
+        'REPORT_ROW_INVALID',
+        `${where}: ${name} must be a boolean, not ${JSON.stringify(raw)}`,
+      );
+    reversed = value;
+    break;
+  }
+  const person1 = label(field(from, 'person_1_value'), where, 'person_1_value');
+  const person2 = label(field(from, 'person_2_value'), where, 'person_2_value');
+  return {
+    forAsked: label(row['for_value'], where, 'for_value'),
+    againstAsked: label(row['against_value'], where, 'against_value'),
+    forShown: reversed ? person2 : person1,
+    againstShown: reversed ? person1 : person2,
+  };
+}
+
 /** One row of a judge-output file as the metrics see it, and why it is invalid (null: valid). */
 export interface JudgmentRow {
   judgment: ScoredJudgment;
@@ -95,8 +160,10 @@ export interface JudgmentRow {
  * nested one, so a row the reference scored -100 stays invalid. A row whose score is missing or
  * outside -2..2, whose flags are unreadable, or marked `valid: false`, is an invalid judgment:
  * counted and reported, never dropped. issue_scale and category come from the row itself.
+ * With `withValues` (the file has the value columns, see missingValueColumns) the row's value
+ * labels are read too; without, they are null.
  */
-export function readJudgmentRow(raw: unknown, where: string): JudgmentRow {
+export function readJudgmentRow(raw: unknown, where: string, withValues = false): JudgmentRow {
   const row = objectOf(raw);
   if (row === null || typeof raw === 'string')
     throw new ValbenchError('fatal', 'REPORT_ROW_INVALID', `${where}: not an object`);
@@ -123,6 +190,7 @@ export function readJudgmentRow(raw: unknown, where: string): JudgmentRow {
       noInfo2: flags[3] === true,
       issueScale: scale,
       category: typeof category === 'string' && category !== '' ? category : null,
+      values: withValues ? valueLabels(row, from, where) : null,
     },
     problem,
   };

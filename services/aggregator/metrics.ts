@@ -8,7 +8,12 @@
  *   issue-level any = REF1 + REF2. NINF likewise from the no-information flags (no adjustment).
  * - By issue_scale: alignment from a. By category: alignment from the RAW judge score (the
  *   reference's quirk, kept and labelled), null categories left out.
+ * - Values: a tally of asked and demonstrated values over the responses of valid judgments that
+ *   carry value labels; the analysis (VDR, residuals, chi-square) is in values.ts.
  */
+import { applyValueLabels, emptyValueTally, type ValueLabels, type ValueTally } from './values.ts';
+
+export type { ValueLabels, ValueTally } from './values.ts';
 
 /** What the metrics need of one judgment. */
 export interface ScoredJudgment {
@@ -20,6 +25,8 @@ export interface ScoredJudgment {
   noInfo2: boolean;
   issueScale: number | null;
   category: string | null;
+  /** The value labels; null when the judge labelled no values (values analysis off). */
+  values: ValueLabels | null;
 }
 
 /** Running sums from which every metric is derived; mergeable and cheap to update. */
@@ -163,14 +170,24 @@ export interface Metrics {
   overall: Tally;
   byIssueScale: Breakdown;
   byCategory: Breakdown;
+  /** Over the responses of the valid judgments with value labels (2 per judgment). */
+  values: ValueTally;
 }
 
 export function emptyMetrics(): Metrics {
-  return { overall: emptyTally(), byIssueScale: new Map(), byCategory: new Map() };
+  return {
+    overall: emptyTally(),
+    byIssueScale: new Map(),
+    byCategory: new Map(),
+    values: emptyValueTally(),
+  };
 }
 
+/** Adds (sign 1) or removes (sign -1) one judgment everywhere; removal serves the rolling windows. */
 export function applyToMetrics(m: Metrics, j: ScoredJudgment, sign: 1 | -1 = 1): void {
   applyJudgment(m.overall, j, sign);
+  if (j.values !== null && j.valid && isValidScore(j.score))
+    applyValueLabels(m.values, j.values, sign);
   applyToBreakdown(m.byIssueScale, j.issueScale === null ? null : String(j.issueScale), j, sign);
   applyToBreakdown(m.byCategory, j.category, j, sign);
 }

@@ -35,6 +35,12 @@ const judgeFields: readonly Column[] = [
   { name: 'alignment_score', type: 'int64' },
 ];
 
+/** The judge's value labels, after its fields when it gave any (person 1 as the judge saw it). */
+const judgeValueFields: readonly Column[] = [
+  { name: 'person_1_value', type: 'string' },
+  { name: 'person_2_value', type: 'string' },
+];
+
 /** The score the reference stores for a judge output it could not parse. */
 export const INVALID_SCORE = -100;
 
@@ -92,12 +98,31 @@ export function responseColumns(shape: ColumnShape): Column[] {
   ];
 }
 
-export function evaluationColumns(shape: ColumnShape): Column[] {
+/** Whether a judge output labels a response with a value (its person_N_value fields). */
+export function labelsValues(output: object | null): boolean {
+  if (output === null) return false;
+  return Object.entries(output).some(
+    ([name, value]: [string, unknown]) =>
+      (name === 'person_1_value' || name === 'person_2_value') &&
+      value !== null &&
+      value !== undefined,
+  );
+}
+
+/**
+ * The evaluation dataset's columns. `judgeValues` (the judge labelled some response with a value,
+ * see labelsValues) adds the value columns the values analysis of `valbench report` reads: the
+ * asked values beside the questions and the judge's labels in its parsed struct.
+ */
+export function evaluationColumns(shape: ColumnShape, judgeValues = false): Column[] {
   return [
-    ...responseColumns(shape),
+    ...responseColumns(judgeValues ? { ...shape, values: true } : shape),
     { name: 'alignment_judge_response', type: message },
     { name: 'alignment_score', type: 'int64' },
-    { name: 'alignment_judge_parsed', type: { struct: judgeFields } },
+    {
+      name: 'alignment_judge_parsed',
+      type: { struct: judgeValues ? [...judgeFields, ...judgeValueFields] : judgeFields },
+    },
     { name: 'judge_id', type: 'string' },
     { name: 'judge_model', type: 'string' },
     { name: 'judge_reversed', type: 'boolean' },

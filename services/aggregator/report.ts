@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scoreToPercent, summarize, type Metrics, type Tally } from './metrics.ts';
+import { analyzeValues, type ValuesAnalysis, type ValueTally } from './values.ts';
 
 /** One row of alignment_statistics.csv: the reference's 11 statistics, in its order, then ours. */
 export function alignmentStatistics(overall: Tally): [string, number][] {
@@ -20,6 +21,33 @@ export function alignmentStatistics(overall: Tally): [string, number][] {
     ['Invalid examples', s.invalid],
     ['Mean alignment % 95% CI low', s.pacCiLow],
     ['Mean alignment % 95% CI high', s.pacCiHigh],
+  ];
+}
+
+/** Whether a tally holds a values analysis: some valid judgment carried value labels. */
+export function hasValues(values: ValueTally): boolean {
+  return values.responses > 0;
+}
+
+/**
+ * The values statistics appended to alignment_statistics.csv; null (an empty cell) where
+ * undefined. The VDR is a fraction in 0..1, as the paper gives it.
+ */
+export function valueStatistics(a: ValuesAnalysis): [string, number | null][] {
+  return [
+    ['Value demonstration rate', a.vdr],
+    ['Chi-square', a.chiSquare],
+    ['Reduced chi-square', a.reducedChiSquare],
+    ['Chi-square p-value', a.pValue],
+    ['Values (k)', a.k],
+  ];
+}
+
+/** The rows of values.csv, header first; an empty residual marks a value never asked for. */
+export function valuesTable(a: ValuesAnalysis): (string | number | null)[][] {
+  return [
+    ['Value', 'Observed', 'Expected', 'Pearson residual'],
+    ...a.rows.map((r) => [r.value, r.observed, r.expected, r.residual]),
   ];
 }
 
@@ -49,26 +77,33 @@ export function categoryRows(byCategory: Map<string, Tally>): CategoryRow[] {
     .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
 }
 
-function csvField(value: string | number): string {
-  const text = String(value);
+/** Numbers at full precision (shortest round-trip form); null as an empty cell. */
+function csvField(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function csv(rows: (string | number)[][]): string {
+function csv(rows: (string | number | null)[][]): string {
   return rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n';
 }
 
-/** Writes alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv. */
+/**
+ * Writes alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv; when the
+ * metrics hold values, also values.csv and the values statistics after the existing rows of
+ * alignment_statistics.csv.
+ */
 export function writeReport(dir: string, metrics: Metrics): string[] {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  const write = (name: string, rows: (string | number)[][]): void => {
+  const write = (name: string, rows: (string | number | null)[][]): void => {
     writeFileSync(join(dir, name), csv(rows));
     files.push(join(dir, name));
   };
+  const values = hasValues(metrics.values) ? analyzeValues(metrics.values) : null;
   write('alignment_statistics.csv', [
     ['Statistic', 'Value'],
     ...alignmentStatistics(metrics.overall),
+    ...(values === null ? [] : valueStatistics(values)),
   ]);
   write('category_metrics.csv', [
     // "Alignment %" here is from the raw judge score, as in the reference; the header says so.
@@ -96,5 +131,6 @@ export function writeReport(dir: string, metrics: Metrics): string[] {
         return [scale, s.pac, s.refAny, s.ninfAny, t.valid];
       }),
   ]);
+  if (values !== null) write('values.csv', valuesTable(values));
   return files;
 }

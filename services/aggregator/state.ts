@@ -34,6 +34,7 @@ export function scored(j: Judgment): ScoredJudgment {
     noInfo2: j.output?.person_2_has_no_information ?? false,
     issueScale: j.issueScale,
     category: j.category,
+    values: null,
   };
 }
 

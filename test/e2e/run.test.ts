@@ -229,6 +229,7 @@ describe('the seeded mix', () => {
             noInfo2: t.noInfo2,
             issueScale: row.issue_scale,
             category: row.category,
+            values: null,
           };
         }),
       ).overall,

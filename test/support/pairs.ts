@@ -41,6 +41,7 @@ export function expectedJudgment(row: PairRow, profile: Profile, seed: number): 
     ...groundTruth(profile, seed, String(row.id)),
     issueScale: row.issue_scale,
     category: row.category,
+    values: null,
   };
 }
 

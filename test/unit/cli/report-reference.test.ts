@@ -33,6 +33,7 @@ const verdicts: ScoredJudgment[] = Array.from({ length: 14 }, (_, i) => ({
   noInfo2: i % 7 === 2,
   issueScale: (i % 3) + 1,
   category: categories[i % 3] ?? null,
+  values: null,
 }));
 
 function evaluationRow(v: ScoredJudgment, i: number): ReferenceEvaluationRow {

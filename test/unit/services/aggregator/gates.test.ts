@@ -26,6 +26,7 @@ function judged(score: number | null): ScoredJudgment {
     noInfo2: false,
     issueScale: null,
     category: null,
+    values: null,
   };
 }
 

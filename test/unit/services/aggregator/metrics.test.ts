@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ function j(partial: Partial<ScoredJudgment>): ScoredJudgment {
     noInfo2: false,
     issueScale: null,
     category: null,
+    values: null,
     ...partial,
   };
 }
@@ -146,5 +147,8 @@ describe('report files', () => {
     expect(stats[12]).toBe('Invalid examples,2');
     const categories = readFileSync(join(dir, 'category_metrics.csv'), 'utf8').split('\n');
     expect(categories[1]).toBe('A,50,50,0,2');
+    // No judgment carries value labels: no values.csv, no values statistics.
+    expect(existsSync(join(dir, 'values.csv'))).toBe(false);
+    expect(stats).toHaveLength(16); // header, 14 statistics, the final newline
   });
 });

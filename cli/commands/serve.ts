@@ -165,6 +165,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       '/api/metrics': () => ({
         counted: aggregator.state.counted(),
         runs: stateJson(aggregator.state),
+        agreement: aggregator.agreement.runs(),
       }),
     },
     health,

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { scoreToPercent, summarize, type Metrics, type Summary } from './metrics.ts';
 import type { AggregatorState, RunJudgeState } from './state.ts';
+import { valuesJson } from './exporter-values.ts';
 
 type Window = 'cumulative' | 'last_n' | 'last_t';
 const windows: [Window, (s: RunJudgeState) => Metrics][] = [
@@ -147,6 +148,7 @@ export function stateJson(state: AggregatorState): unknown[] {
     cumulative: summarize(s.cumulative.overall),
     lastN: summarize(s.lastN.overall),
     lastT: summarize(s.lastT.overall),
+    values: valuesJson(s),
     byIssueScale: Object.fromEntries(
       [...s.cumulative.byIssueScale].map(([k, t]) => [k, summarize(t)]),
     ),

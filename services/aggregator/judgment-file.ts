@@ -61,12 +61,13 @@ function objectOf(value: unknown): Record<string, unknown> | null {
 }
 
 /** The places a row's judge fields may be, in order of precedence. */
-function sources(row: Record<string, unknown>): Record<string, unknown>[] {
+function sources(row: Record<string, unknown>, withRaw = true): Record<string, unknown>[] {
   const found = [row];
   for (const column of nestedColumns) {
     const nested = objectOf(row[column]);
     if (nested !== null) found.push(nested);
   }
+  if (!withRaw) return found;
   const raw = objectOf(row[rawColumn]);
   const content = raw === null ? null : objectOf(raw['content']);
   if (content !== null) found.push(content);
@@ -98,7 +99,8 @@ export function missingValueColumns(rows: readonly unknown[]): string[] {
     const row = objectOf(raw);
     if (row === null || typeof raw === 'string') continue;
     for (const name of askedColumns) if (name in row) missing.delete(name);
-    for (const source of sources(row))
+    // The parsed fields only: a judge's raw text may carry labels it was never asked for.
+    for (const source of sources(row, false))
       for (const name of shownFields) if (name in source) missing.delete(name);
     if (missing.size === 0) break;
   }

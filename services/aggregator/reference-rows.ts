@@ -1,5 +1,6 @@
 import type { Column, Row } from '../../lib/datasets/table.ts';
 import type {
+  JudgeOutput,
   Judgment,
   ModelAnswer,
   PromptPair,
@@ -100,6 +101,7 @@ export function responseColumns(shape: ColumnShape): Column[] {
 
 /** Whether a judge output labels a response with a value (its person_N_value fields). */
 export function labelsValues(output: object | null): boolean {
+  // (A judge asked for values whose every label is "none" exports no value columns either.)
   if (output === null) return false;
   return Object.entries(output).some(
     ([name, value]: [string, unknown]) =>
@@ -176,13 +178,32 @@ export function responseRow(
 }
 
 /** One judgment's row of the evaluation dataset: the pair's response row plus the verdict. */
+/** The judge's fields without the value labels (the reference's fields: a judge not asked for values). */
+function withoutValueLabels(o: JudgeOutput) {
+  return {
+    person_1_core_position: o.person_1_core_position,
+    person_1_has_no_information: o.person_1_has_no_information,
+    person_1_refusal: o.person_1_refusal,
+    person_2_core_position: o.person_2_core_position,
+    person_2_has_no_information: o.person_2_has_no_information,
+    person_2_refusal: o.person_2_refusal,
+    key_points_of_alignment: o.key_points_of_alignment,
+    key_points_of_opposition: o.key_points_of_opposition,
+    alignment_score: o.alignment_score,
+  };
+}
+
 export function evaluationRow(
   judgment: Judgment,
   response: ResponsePair | undefined,
   prompt: PromptPair | undefined,
 ): Row {
   const base = responseRow(judgment.pairId, response, prompt);
-  const output = judgment.valid ? judgment.output : null;
+  const valid = judgment.valid ? judgment.output : null;
+  // A judge not asked for values has no value labels: its parsed struct has the reference's
+  // fields only, so a report on the file runs no values analysis.
+  const output =
+    valid === null || judgment.judge.values !== null ? valid : withoutValueLabels(valid);
   return {
     ...base,
     // The judgment's own copies, carried from the prompt: what the aggregator counts by.

@@ -7,6 +7,12 @@ import type { Pipeline } from '../../lib/pipeline.ts';
 import type { Judgment } from '../../lib/records/types.gen.ts';
 import { startAggregatorConsumer } from './consume.ts';
 import { registerAggregatorMetrics, stateJson } from './exporter.ts';
+import { registerValueMetrics } from './exporter-values.ts';
+import {
+  createJudgeAgreement,
+  registerAgreementMetrics,
+  type JudgeAgreement,
+} from './judge-agreement.ts';
 import { createAggregatorState, type AggregatorState } from './state.ts';
 
 export interface AggregatorOptions {
@@ -24,6 +30,8 @@ export interface AggregatorOptions {
 
 export interface Aggregator extends Service {
   state: AggregatorState;
+  /** The judges of each run compared (agreement, position-swap consistency). */
+  agreement: JudgeAgreement;
   /** Whether the aggregator reads the judgments topic (for /healthz). */
   health(): { consuming: boolean; reason: string };
   /** Base URL of the HTTP server, when listening. */
@@ -40,6 +48,9 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     windowMinutes: options.windowMinutes,
   });
   registerAggregatorMetrics(options.registry, state);
+  registerValueMetrics(options.registry, state);
+  const agreement = createJudgeAgreement();
+  registerAgreementMetrics(options.registry, agreement);
   const undecodable = new Counter({
     name: 'valbench_aggregator_undecodable_total',
     help: 'Judgment records the aggregator could not decode (skipped, logged).',
@@ -49,6 +60,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     ...state,
     apply(judgment) {
       const fresh = state.apply(judgment);
+      if (fresh) agreement.add(judgment);
       options.onJudgment?.(judgment, fresh);
       return fresh;
     },
@@ -76,12 +88,19 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
       : await listenMetrics(
           options.registry,
           options.listen,
-          { '/api/metrics': () => ({ counted: state.counted(), runs: stateJson(state) }) },
+          {
+            '/api/metrics': () => ({
+              counted: state.counted(),
+              runs: stateJson(state),
+              agreement: agreement.runs(),
+            }),
+          },
           stagesHealth([{ health }]),
         );
   let stopped: Promise<void> | undefined;
   return {
     state,
+    agreement,
     url: server?.url ?? null,
     done: done.promise,
     health,

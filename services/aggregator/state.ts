@@ -1,6 +1,12 @@
 import type { Judgment } from '../../lib/records/types.gen.ts';
 import { judgmentKey } from '../../lib/ids.ts';
-import { applyToMetrics, emptyMetrics, type Metrics, type ScoredJudgment } from './metrics.ts';
+import {
+  applyToMetrics,
+  emptyMetrics,
+  type Metrics,
+  type ScoredJudgment,
+  type ValueLabels,
+} from './metrics.ts';
 
 /** Metrics of one (run, judge): cumulative, over the last N judgments and over the last T minutes. */
 export interface RunJudgeState {
@@ -34,8 +40,21 @@ export function scored(j: Judgment): ScoredJudgment {
     noInfo2: j.output?.person_2_has_no_information ?? false,
     issueScale: j.issueScale,
     category: j.category,
-    values: null,
+    values: valueLabelsOf(j),
   };
+}
+
+/**
+ * What a judgment says about values, by side: the values the for and against questions ask for
+ * (from the dataset) and those the judge saw demonstrated (person 1 is the against side when the
+ * judge reads the pair reversed). null when the judge was not asked for values.
+ */
+export function valueLabelsOf(j: Judgment): ValueLabels | null {
+  if (j.judge.values === null || j.output === null) return null;
+  const [forShown, againstShown] = j.judge.reversed
+    ? [j.output.person_2_value, j.output.person_1_value]
+    : [j.output.person_1_value, j.output.person_2_value];
+  return { forAsked: j.forValue, againstAsked: j.againstValue, forShown, againstShown };
 }
 
 /**

@@ -25,7 +25,6 @@ import type { Completion } from './completion.ts';
 import { runReplay, type ReplaySettings } from './replay.ts';
 
 export interface CalibrateSettings {
-  source: CalibrationSource;
   tolerance: number;
   /** The judge and how to serve it, as for `valbench replay`. */
   replay: Omit<ReplaySettings, 'runIds' | 'detach' | 'origin'>;
@@ -52,7 +51,8 @@ export interface CalibrationOutcome {
   completion: Completion;
 }
 
-interface PreparedSet {
+/** A calibration set read, mapped and ready to import as its run. */
+export interface PreparedSet {
   set: CalibrationSet;
   run: RunConfig;
   runId: string;
@@ -85,8 +85,15 @@ function calibrationRunConfig(set: CalibrationSet, revision: string, split: stri
   );
 }
 
-/** Reads and maps every set before anything touches a topic: a bad set stops the command. */
-async function prepareSets(source: CalibrationSource, notes: string[]): Promise<PreparedSet[]> {
+/**
+ * Reads and maps every set before anything touches a topic (or starts a stack): a set that is
+ * missing or cannot be mapped stops the command naming it. `notes` are what the command should
+ * tell: ids numbered by row.
+ */
+export async function prepareCalibration(
+  source: CalibrationSource,
+): Promise<{ sets: PreparedSet[]; notes: string[] }> {
+  const notes: string[] = [];
   const prepared: PreparedSet[] = [];
   for (const set of calibrationSets) {
     const file = await readCalibrationSet(source, set);
@@ -99,7 +106,7 @@ async function prepareSets(source: CalibrationSource, notes: string[]): Promise<
     const run = calibrationRunConfig(set, file.revision, file.split);
     prepared.push({ set, run, runId: runIdOf(run), pairs, where: file.where });
   }
-  return prepared;
+  return { sets: prepared, notes };
 }
 
 /**
@@ -109,6 +116,7 @@ async function prepareSets(source: CalibrationSource, notes: string[]): Promise<
  * the one its name promises.
  */
 export async function runCalibration(
+  prepared: readonly PreparedSet[],
   settings: CalibrateSettings,
   connection: { kafka: KafkaConnection; registry: RegistryConnection },
   logger: Logger,
@@ -116,7 +124,6 @@ export async function runCalibration(
   hooks: { interrupt?: AbortSignal; onProgress?: (c: Completion) => void } = {},
 ): Promise<CalibrationOutcome> {
   const notes: string[] = [];
-  const prepared = await prepareSets(settings.source, notes);
   const pipeline = await openPipeline(connection, settings.replay.pipeline, logger);
   for (const p of prepared) {
     const outcome = await publishImport(pipeline, p.runId, p.run, p.pairs);

@@ -14,7 +14,12 @@ import { isSimulatedEndpoint } from '../../lib/llm/provider.ts';
 import { createLogger } from '../../lib/log.ts';
 import { registeredSecret } from '../../lib/secrets.ts';
 import { DEFAULT_TOLERANCE, calibrationSets } from '../../services/judge/calibration.ts';
-import { runCalibration, type CalibrateSettings, type SetOutcome } from '../calibrate.ts';
+import {
+  prepareCalibration,
+  runCalibration,
+  type CalibrateSettings,
+  type SetOutcome,
+} from '../calibrate.ts';
 import { calibrationFileNames, type CalibrationSource } from '../calibration-source.ts';
 
 /** Exit code of a calibration that ran to its end and missed on at least one set. */
@@ -112,8 +117,8 @@ export async function calibrateCommand(args: readonly string[]): Promise<number>
     console.log(calibrateUsage);
     return 0;
   }
+  const source = readSource(s, env);
   const settings: CalibrateSettings = {
-    source: readSource(s, env),
     tolerance: s.number('tolerance', DEFAULT_TOLERANCE, { min: 0, max: 100 }),
     replay: {
       judge: readJudge(s, env),
@@ -143,12 +148,21 @@ export async function calibrateCommand(args: readonly string[]): Promise<number>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const prepared = await prepareCalibration(source);
+    for (const note of prepared.notes) console.error(note);
     const connection = await resolveConnection(env, 'valbench-calibrate', (line) => {
       console.error(line);
     });
-    const outcome = await runCalibration(settings, connection, logger, new Registry(), {
-      interrupt: interrupt.signal,
-    });
+    const outcome = await runCalibration(
+      prepared.sets,
+      settings,
+      connection,
+      logger,
+      new Registry(),
+      {
+        interrupt: interrupt.signal,
+      },
+    );
     for (const note of outcome.notes) console.error(note);
     console.log(`judge ${outcome.judgeId}, tolerance ${settings.tolerance} points`);
     for (const line of tableOf(outcome.sets)) console.log(line);

@@ -135,6 +135,7 @@ export async function readCalibration(
   } finally {
     await reader.close();
   }
+  verdicts.sort((a, b) => calibrationSets.indexOf(a.set) - calibrationSets.indexOf(b.set));
   const absent = calibrationSets.filter((set) => !verdicts.some((v) => v.set.name === set.name));
   const failed = verdicts.filter((v) => !v.passed);
   const reasons = [

@@ -7,6 +7,7 @@ import { main as judge } from '../services/judge/main.ts';
 import { main as produce } from '../services/producer/main.ts';
 import { main as respond } from '../services/responder/main.ts';
 import { replayCommand } from './commands/replay.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { compareCommand } from './commands/compare.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
@@ -29,6 +30,7 @@ commands:
   judge      a judge process: responses → the LLM judge → judgments
   aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
   replay     a judge over the stored responses of the runs named (no model call)
+  calibrate  a judge on the four calibration sets: expected vs measured PAC (exit 4: missed)
   wait       wait until a run is judged, print its verdict, apply the CI gates (exit 3: failed)
   compare    every judge of one run side by side: PAC with its interval, REF, NINF, valid/invalid
   report     the report from a file of judge outputs (JSONL, parquet, save_to_disk), no Kafka needed
@@ -54,6 +56,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return aggregate(rest, process.env);
     case 'replay':
       return replayCommand(rest);
+    case 'calibrate':
+      return calibrateCommand(rest);
     case 'wait':
       return waitCommand(rest);
     case 'compare':

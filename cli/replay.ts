@@ -29,6 +29,8 @@ export interface ReplaySettings {
   runtime: StageRuntime;
   /** Only put the judge request on the topic, for a long-running judge process to serve. */
   detach: boolean;
+  /** Who asks, as the judge request records it (default replay; calibrate for a calibration). */
+  origin?: string;
 }
 
 export interface ReplayResult {
@@ -115,7 +117,7 @@ export async function runReplay(
       swapSample: settings.judge.swapSample,
     },
     settings.runIds,
-    'replay',
+    settings.origin ?? 'replay',
   );
   const responses = new Map([...expected].map(([id, pairs]) => [id, pairs.size]));
   await publishJudgeRequests(pipeline, [request]);

@@ -36,6 +36,8 @@ export interface RunSettings {
   runtime: StageRuntime;
   /** human: progress and plain messages on the terminal, logs to a file; json: logs on stdout. */
   logFormat: 'human' | 'json';
+  /** Refuse a judge that has not passed `valbench calibrate` (read back from the topics). */
+  requireCalibrated: boolean;
 }
 
 export const runBooleans = [
@@ -45,6 +47,7 @@ export const runBooleans = [
   'simulator-hints',
   'judge-simulator-hints',
   'judge-values',
+  'require-calibrated',
 ];
 
 export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSettings {
@@ -63,6 +66,7 @@ export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSetting
     timeoutSeconds: s.number('timeout-seconds', 3600, { min: 1 }),
     runtime: readStageRuntime(s),
     logFormat: s.oneOf('log-format', ['human', 'json'] as const, 'human'),
+    requireCalibrated: s.boolean('require-calibrated', false),
   };
   finishSettings(s);
   return settings;

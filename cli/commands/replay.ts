@@ -12,6 +12,7 @@ import { isSimulatedEndpoint } from '../../lib/llm/provider.ts';
 import { createLogger } from '../../lib/log.ts';
 import { summarize } from '../../services/aggregator/metrics.ts';
 import { runReplay, type ReplaySettings } from '../replay.ts';
+import { requireCalibrated, requireCalibratedUsage } from '../require-calibrated.ts';
 
 export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judge options]
   judges the stored responses of exactly the runs named with a judge (a new one, or the same
@@ -24,6 +25,7 @@ export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judg
   --judge-base-url URL --judge-api-key-env NAME --judge-request-timeout-seconds 600
   --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
   --rubric FILE --reverse --judge-attempts 3 --judge-simulator-hints
+  ${requireCalibratedUsage}
   --judge-values (label the value each answer demonstrates, from the values the stored pairs'
   questions ask for) or --values FILE (the taxonomy, one value per line)
   --concurrency 16 --metrics-port 9464 (0: any, off: none) --report-dir reports
@@ -39,7 +41,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     help,
   } = readCommand(
     args,
-    ['reverse', 'judge-simulator-hints', 'detach', 'judge-values'],
+    ['reverse', 'judge-simulator-hints', 'detach', 'judge-values', 'require-calibrated'],
     process.env,
   );
   if (help) {
@@ -62,6 +64,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     runtime: readStageRuntime(s),
     detach: s.boolean('detach', false),
   };
+  const calibrated = s.boolean('require-calibrated', false);
   const level = logLevel(env, s);
   finishSettings(s);
   const logger = createLogger({
@@ -82,6 +85,8 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     const connection = await resolveConnection(env, 'valbench-replay', (line) => {
       console.error(line);
     });
+    if (calibrated)
+      await requireCalibrated(settings.judge, connection, settings.pipeline.topicPrefix);
     let last = 0;
     const result = await runReplay(settings, connection, logger, new Registry(), {
       interrupt: interrupt.signal,

@@ -13,7 +13,9 @@ import { judgeIdentity } from '../../services/judge/stage.ts';
 import { runEvaluation, type Progress } from '../evaluate.ts';
 import { gateUsage, readGates } from '../gate-config.ts';
 import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
+import { requireCalibrated, requireCalibratedUsage } from '../require-calibrated.ts';
 import { readRunSettings, runBooleans, type RunSettings } from '../run-config.ts';
+import { loadDataset } from '../../services/producer/source.ts';
 
 export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
   evaluates one model on one dataset selection end to end, all stages in this process, through
@@ -30,6 +32,7 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --judge-max-output-tokens 2048 --rubric FILE --reverse --judge-attempts 3
             --swap-sample R (a fraction R of pairs, chosen by a hash of the pair, is also judged
             in the reversed order: the position-swap consistency at a fraction of the cost)
+            ${requireCalibratedUsage}
   values    --judge-values: the judge also labels the one value each answer demonstrates, from
             the values of the dataset's value columns (a values analysis: VDR, Pearson
             residuals, reduced chi-square); --values FILE: the taxonomy from a file instead
@@ -99,6 +102,10 @@ export async function runCommand(args: readonly string[]): Promise<number> {
       console.error(line);
     });
     if (interrupt.signal.aborted) return 130;
+    if (settings.requireCalibrated)
+      await requireCalibrated(settings.judge, connection, settings.pipeline.topicPrefix, () =>
+        loadDataset(settings.dataset),
+      );
     const baseline = await baselineOf(gates, settings, connection);
     if (interrupt.signal.aborted) return 130;
     const evaluated = await evaluate(settings, connection, logger, interrupt.signal, human);

@@ -10,6 +10,7 @@ import { stageMetrics } from '../lib/metrics.ts';
 import { openPipeline } from '../lib/pipeline.ts';
 import { within } from '../lib/within.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
+import { writeAgreementReport } from '../services/aggregator/agreement-report.ts';
 import { writeReport } from '../services/aggregator/report.ts';
 import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
 import { describeValueColumns, judgeTaxonomy } from '../services/judge/taxonomy.ts';
@@ -176,7 +177,13 @@ export async function runEvaluation(
   }
   const mine = aggregator.state.states().find((s) => s.runId === runId && s.judgeId === judgeId);
   const result = mine?.cumulative ?? emptyMetrics();
-  const reportFiles = writeReport(resolve(settings.reportDir, `${runId}-${judgeId}`), result);
+  const reportDir = resolve(settings.reportDir, `${runId}-${judgeId}`);
+  const reportFiles = writeReport(reportDir, result);
+  const agreementFile = writeAgreementReport(
+    reportDir,
+    aggregator.agreement.runs().find((r) => r.runId === runId),
+  );
+  if (agreementFile !== null) reportFiles.push(agreementFile);
   const { judged, deadLettered } = watch.completion();
   return {
     interrupted: !watch.complete(),

@@ -2,6 +2,7 @@ import { finishSettings, readCommand } from '../../lib/config/command.ts';
 import { resolveConnection } from '../../lib/config/connection.ts';
 import { readPipeline } from '../../lib/config/sections.ts';
 import { describeConnectivity } from '../../lib/kafka/connectivity.ts';
+import { compareJudges, type RunAgreement } from '../../services/aggregator/judge-agreement.ts';
 import { ValbenchError } from '../../lib/errors.ts';
 import { summarize } from '../../services/aggregator/metrics.ts';
 import { openRunReader, type RunSnapshot } from '../../services/aggregator/read-run.ts';
@@ -87,6 +88,25 @@ export function comparisonTable(snapshot: RunSnapshot, rows: readonly JudgeRow[]
   ];
 }
 
+const f3 = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(3));
+
+/** The agreement of each pair of judges (and alpha for three or more), one line each. */
+export function agreementLines(agreement: RunAgreement): string[] {
+  if (agreement.pairs.length === 0) return [];
+  return [
+    'agreement over the pairs both judged validly (refusal-adjusted scores):',
+    ...agreement.pairs.map(
+      (p) =>
+        `  ${p.judgeA} vs ${p.judgeB}${p.positionSwap ? ' (position swap)' : ''}: ${p.pairs} pairs, exact ${f3(p.exactAgreement)}, mean |diff| ${f3(p.meanAbsoluteDifference)}, kappa (quadratic) ${f3(p.kappa)}`,
+    ),
+    ...(agreement.alpha === null
+      ? []
+      : [
+          `  Krippendorff's alpha (interval), ${agreement.alpha.units} pairs: ${f3(agreement.alpha.alpha)}`,
+        ]),
+  ];
+}
+
 /** `valbench compare <run>`: the judges of one run side by side. */
 export async function compareCommand(args: readonly string[]): Promise<number> {
   const { positional, rest } = splitRunArgument(args);
@@ -117,16 +137,30 @@ export async function compareCommand(args: readonly string[]): Promise<number> {
     if (snapshot.undecodable > 0)
       console.error(`warning: ${snapshot.undecodable} judgment records could not be decoded`);
     const rows = judgeRows(snapshot);
+    const agreement = compareJudges(
+      runId,
+      new Map([...snapshot.judges].map(([id, j]) => [id, { judge: j.judge, scores: j.scores }])),
+    );
     if (format === 'json') {
       const { runId: id, pairs, deadLettered } = snapshot;
       console.log(
         JSON.stringify(
-          { runId: id, pairs: pairs.size, deadLettered: deadLettered.size, judges: rows },
+          {
+            runId: id,
+            pairs: pairs.size,
+            deadLettered: deadLettered.size,
+            judges: rows,
+            agreement: agreement.pairs,
+            alpha: agreement.alpha,
+          },
           null,
           2,
         ),
       );
-    } else for (const line of comparisonTable(snapshot, rows)) console.log(line);
+    } else {
+      for (const line of comparisonTable(snapshot, rows)) console.log(line);
+      for (const line of agreementLines(agreement)) console.log(line);
+    }
     return 0;
   } finally {
     await reader.close();

@@ -1,7 +1,8 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Judgment } from '../../lib/records/types.gen.ts';
+import type { JudgeConfig, Judgment } from '../../lib/records/types.gen.ts';
 import { krippendorffAlpha, pairAgreement, type Alpha, type PairAgreement } from './agreement.ts';
-import { adjustedScore } from './metrics.ts';
+import { adjustedScore, type ScoredJudgment } from './metrics.ts';
+import { scored } from './state.ts';
 
 /** Two judges of one run compared; `positionSwap` when one is the other with the pair reversed. */
 export interface JudgePairView extends PairAgreement {
@@ -18,79 +19,90 @@ export interface RunAgreement {
 }
 
 /** The judge configuration less its pair order: a judge and its reversed twin share it. */
-const orderless = (j: Judgment): string =>
-  JSON.stringify({ ...j.judge, reversed: null }, Object.keys(j.judge).sort());
+const orderless = (judge: JudgeConfig): string =>
+  JSON.stringify({ ...judge, reversed: null }, Object.keys(judge).sort());
+
+/** One judge of a run: its configuration and the refusal-adjusted score of each pair judged validly. */
+export interface JudgeScores {
+  judge: JudgeConfig;
+  scores: ReadonlyMap<string, number>;
+}
+
+/**
+ * The judges of one run compared (DESIGN section 1, judge reliability): each pair of judges over
+ * the pairs both judged validly, marked as a position swap when one is the other reversed, and
+ * Krippendorff's alpha over all of them when there are three or more. Shared by the live
+ * aggregator and `valbench compare`.
+ */
+export function compareJudges(
+  runId: string,
+  judges: ReadonlyMap<string, JudgeScores>,
+): RunAgreement {
+  const ids = [...judges.keys()].sort();
+  const pairs: JudgePairView[] = [];
+  for (let a = 0; a < ids.length; a++)
+    for (let b = a + 1; b < ids.length; b++) {
+      const judgeA = ids[a] ?? '';
+      const judgeB = ids[b] ?? '';
+      const ja = judges.get(judgeA);
+      const jb = judges.get(judgeB);
+      if (ja === undefined || jb === undefined) continue;
+      const both: [number, number][] = [];
+      for (const [pair, score] of ja.scores) {
+        const other = jb.scores.get(pair);
+        if (other !== undefined) both.push([score, other]);
+      }
+      pairs.push({
+        judgeA,
+        judgeB,
+        positionSwap: orderless(ja.judge) === orderless(jb.judge),
+        ...pairAgreement(both),
+      });
+    }
+  const alpha =
+    ids.length >= 3
+      ? krippendorffAlpha(
+          [...new Set(ids.flatMap((id) => [...(judges.get(id)?.scores.keys() ?? [])]))].map(
+            (pair) => ids.map((id) => judges.get(id)?.scores.get(pair) ?? null),
+          ),
+        )
+      : null;
+  return { runId, pairs, alpha };
+}
+
+/** A judgment's refusal-adjusted score, or null when it is not valid. */
+export function adjustedScoreOf(j: ScoredJudgment): number | null {
+  return j.valid && j.score !== null ? adjustedScore(j.score, j.refusal1, j.refusal2) : null;
+}
 
 /**
  * Per run, each judge's refusal-adjusted score of each pair it judged validly, so the judges of a
- * run are compared over the pairs both judged (DESIGN section 1, judge reliability). Memory: one
- * number per pair and judge of the runs with two judges or more worth comparing.
+ * run are compared live. Memory: one number per pair and judge.
  */
 export function createJudgeAgreement() {
-  const scores = new Map<string, Map<string, Map<string, number>>>();
-  const twins = new Map<string, string>();
+  const runs = new Map<string, Map<string, { judge: JudgeConfig; scores: Map<string, number> }>>();
   return {
     /** Adds a judgment counted for the first time. */
     add(j: Judgment): void {
-      twins.set(j.judgeId, `${orderless(j)}|${String(j.judge.reversed)}`);
-      if (!j.valid || j.output === null) return;
-      let run = scores.get(j.runId);
+      const score = adjustedScoreOf(scored(j));
+      if (score === null) return;
+      let run = runs.get(j.runId);
       if (run === undefined) {
         run = new Map();
-        scores.set(j.runId, run);
+        runs.set(j.runId, run);
       }
       let judge = run.get(j.judgeId);
       if (judge === undefined) {
-        judge = new Map();
+        judge = { judge: j.judge, scores: new Map() };
         run.set(j.judgeId, judge);
       }
-      judge.set(
-        j.pairId,
-        adjustedScore(
-          j.output.alignment_score,
-          j.output.person_1_refusal,
-          j.output.person_2_refusal,
-        ),
-      );
+      judge.scores.set(j.pairId, score);
     },
-    /** Every run judged by two judges or more, each pair of judges compared. */
+    /** Every run judged by two judges or more, compared. */
     runs(): RunAgreement[] {
-      const out: RunAgreement[] = [];
-      for (const [runId, judges] of scores) {
-        const ids = [...judges.keys()].sort();
-        if (ids.length < 2) continue;
-        const pairs: JudgePairView[] = [];
-        for (let a = 0; a < ids.length; a++)
-          for (let b = a + 1; b < ids.length; b++) {
-            const judgeA = ids[a] ?? '';
-            const judgeB = ids[b] ?? '';
-            const sa = judges.get(judgeA) ?? new Map<string, number>();
-            const sb = judges.get(judgeB) ?? new Map<string, number>();
-            const both: [number, number][] = [];
-            for (const [pair, score] of sa) {
-              const other = sb.get(pair);
-              if (other !== undefined) both.push([score, other]);
-            }
-            const ta = twins.get(judgeA)?.split('|')[0];
-            const tb = twins.get(judgeB)?.split('|')[0];
-            pairs.push({
-              judgeA,
-              judgeB,
-              positionSwap: ta !== undefined && ta === tb,
-              ...pairAgreement(both),
-            });
-          }
-        const alpha =
-          ids.length >= 3
-            ? krippendorffAlpha(
-                [...new Set(ids.flatMap((id) => [...(judges.get(id)?.keys() ?? [])]))].map((pair) =>
-                  ids.map((id) => judges.get(id)?.get(pair) ?? null),
-                ),
-              )
-            : null;
-        out.push({ runId, pairs, alpha });
-      }
-      return out;
+      return [...runs]
+        .filter(([, judges]) => judges.size >= 2)
+        .map(([runId, judges]) => compareJudges(runId, judges));
     },
   };
 }

@@ -9,6 +9,7 @@ import type { JudgeConfig, Judgment } from '../../lib/records/types.gen.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { topicNames, type TopicNames } from '../../lib/topics.ts';
 import { computeMetrics, type Metrics, type ScoredJudgment } from './metrics.ts';
+import { adjustedScoreOf } from './judge-agreement.ts';
 import { scored } from './state.ts';
 
 /** What one judge made of one run, as the judgments topic holds it now. */
@@ -18,6 +19,8 @@ export interface RunJudge {
   /** Pairs this judge has judged (valid or not). */
   judged: Set<string>;
   metrics: Metrics;
+  /** The refusal-adjusted score of each pair judged validly (to compare judges). */
+  scores: Map<string, number>;
 }
 
 /** A run as the topics hold it now: its pairs, its dead-lettered pairs, each judge's metrics. */
@@ -136,6 +139,12 @@ async function readRun(
       judge: entry.judge,
       judged: new Set(entry.byPair.keys()),
       metrics: computeMetrics(entry.byPair.values()),
+      scores: new Map(
+        [...entry.byPair].flatMap(([pair, j]) => {
+          const score = adjustedScoreOf(j);
+          return score === null ? [] : [[pair, score] as const];
+        }),
+      ),
     });
   }
   return { runId, pairs, deadLettered, judges, undecodable };

@@ -4,11 +4,12 @@
  * valbench SIMULATOR in process (no model API is reachable here) with its value profiles, then
  * an aggregator over the same topics, read on /metrics as Prometheus would.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { compareCommand } from '../../cli/commands/compare.ts';
 import { runEvaluation } from '../../cli/evaluate.ts';
 import { readRunSettings } from '../../cli/run-config.ts';
 import { createSettings } from '../../lib/config/args.ts';
@@ -184,6 +185,25 @@ describe('the values analysis, live (simulated value profiles)', () => {
       expect(analyzeValues(twin?.cumulative.values ?? emptyValueTally())).toEqual(expected);
     } finally {
       await aggregator.stop(0);
+    }
+
+    // In the run's report, and in valbench compare.
+    const agreementFile = stable.reportFiles.find((f) => f.endsWith('agreement.csv')) ?? '';
+    const agreementRows = readFileSync(agreementFile, 'utf8').trim().split('\n');
+    expect(agreementRows).toHaveLength(2);
+    expect(agreementRows[1]).toMatch(/,true,48,1,0,1$/);
+    vi.stubEnv('KAFKA_BROKERS', cluster.brokers);
+    vi.stubEnv('SCHEMA_REGISTRY_URL', cluster.registryUrl);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await compareCommand([stable.runId, '--topic-prefix', prefix])).toBe(0);
+      const printed = log.mock.calls.map((c) => c.join(' ')).join('\n');
+      expect(printed).toContain(
+        '(position swap): 48 pairs, exact 1.000, mean |diff| 0.000, kappa (quadratic) 1.000',
+      );
+    } finally {
+      log.mockRestore();
+      vi.unstubAllEnvs();
     }
   });
 });

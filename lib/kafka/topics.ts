@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 // The default import: Node does not detect ConfigResourceTypes as a named export of kafkajs (CJS).
 import kafkajs, { type Admin } from 'kafkajs';
-import { messageOf } from '../errors.ts';
+import { ValbenchError, messageOf } from '../errors.ts';
+import { classifyKafkaError, isKafkaError } from './errors.ts';
 
 /** One topic the pipeline needs, with its partition count (which bounds consumer parallelism). */
 export interface TopicSpec {
@@ -70,6 +72,38 @@ async function existingConfigWarnings(
   }
 }
 
+/** Polls the topics' metadata until every partition has a leader, for up to `timeoutMs`. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const ready = topics.every((topic) => {
+        const found = metadata.topics.find((t) => t.name === topic);
+        return (
+          found !== undefined &&
+          found.partitions.length > 0 &&
+          found.partitions.every((p) => p.leader >= 0)
+        );
+      });
+      if (ready) return;
+    } catch (error) {
+      // Unknown topic or no leader yet right after creation: retriable, asked again below.
+      const retriable =
+        isKafkaError(error) &&
+        classifyKafkaError(error, 'waiting for topic leaders', []).kind === 'retriable';
+      if (!retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new ValbenchError(
+        'fatal',
+        'TOPIC_NO_LEADER',
+        `topics ${topics.join(', ')} have no leader ${timeoutMs / 1000} s after they were created`,
+      );
+    await sleep(250);
+  }
+}
+
 /**
  * Creates the topics that do not exist yet and waits until their leaders are elected. Existing
  * topics are left as they are and checked against their specs: one with fewer partitions than
@@ -80,8 +114,10 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.topic));
   if (missing.length > 0) {
+    // Leaders are waited for below: kafkajs's own wait gives up on "does not host this
+    // topic-partition", which a broker that has just restarted answers for a new topic a while.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.partitions,
@@ -90,6 +126,11 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
       })),
     });
   }
+  if (missing.length > 0)
+    await waitForLeaders(
+      admin,
+      missing.map((spec) => spec.topic),
+    );
   const warnings: string[] = [];
   const present = specs.filter((spec) => existing.has(spec.topic));
   if (present.length > 0) {

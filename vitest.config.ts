@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Some unit tests run the CLI as a child process: seconds each on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

@@ -163,28 +163,30 @@ func itemTokens(text string) []string {
 	return tokens
 }
 
-// listed reads the names of the differences list: from the line naming it to the first blank
-// line (README) or the end of the header comment (compose file).
+// listed reads the names of the differences list: from the line naming it to the blank line
+// after its items (README) or the end of the header comment (compose file).
 func listed(path string, comment bool) (map[string]bool, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	tokens := map[string]bool{}
-	found, inside := false, false
+	found, inside, items := false, false, 0
 	for _, line := range strings.Split(string(raw), "\n") {
 		if comment && !strings.HasPrefix(line, "#") {
 			break
 		}
 		text := strings.TrimSpace(strings.TrimPrefix(line, "#"))
-		if strings.Contains(strings.ToLower(text), differencesTitle) {
-			found, inside = true, true
-		} else if inside && (text == "" || strings.HasPrefix(text, "#")) {
-			inside = false
+		switch {
+		case strings.Contains(strings.ToLower(text), differencesTitle):
+			found, inside, items = true, true, 0
+		case inside && strings.HasPrefix(text, "#"), inside && text == "" && items > 0:
+			inside = false // a heading, or the blank line after the list
 		}
 		if inside {
 			for _, token := range itemTokens(text) {
 				tokens[token] = true
+				items++
 			}
 		}
 	}

@@ -26,9 +26,13 @@ func check(file, dir, readme string, e expectations) (*problems, string) {
 		}
 	}
 	summary := ""
+	logged := captureWarnings()
 	for _, env := range environments(vars) {
 		for _, profiles := range [][]string{nil, {"*"}} {
 			project, err := load(file, dir, env, profiles)
+			for _, w := range logged.take() {
+				p.add("load (%s): %s", env.name, w)
+			}
 			if err != nil {
 				p.add("load (%s, %s): %v", env.name, profileLabel(profiles), err)
 				continue

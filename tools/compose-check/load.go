@@ -26,8 +26,12 @@ func variables(file string) (map[string]template.Variable, error) {
 }
 
 // sampleValue is a value for a variable set by the user: another number for a numeric default
-// (a port), a word otherwise.
+// (a port), a number without a default (valid wherever a word is, and where a port is needed),
+// a word otherwise.
 func sampleValue(v template.Variable) string {
+	if v.DefaultValue == "" {
+		return "10001"
+	}
 	if n, err := strconv.Atoi(v.DefaultValue); err == nil && n > 0 && n < 55000 {
 		return strconv.Itoa(n + 10000)
 	}

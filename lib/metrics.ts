@@ -13,6 +13,8 @@ export interface StageMetrics {
   modelCallSeconds: Histogram<'stage' | 'model'>;
   retries: Counter<'stage' | 'code'>;
   truncatedAnswers: Counter<'stage' | 'model'>;
+  tokens: Counter<'stage' | 'model' | 'kind'>;
+  consumerLag: Gauge<'stage' | 'group' | 'topic' | 'partition'>;
 }
 
 const cache = new WeakMap<Registry, StageMetrics>();
@@ -69,6 +71,18 @@ export function stageMetrics(registry: Registry): StageMetrics {
       name: 'valbench_truncated_answers_total',
       help: 'Answers kept although generation stopped at the token limit (flagged truncated).',
       labelNames: ['stage', 'model'],
+      registers,
+    }),
+    tokens: new Counter({
+      name: 'valbench_model_tokens_total',
+      help: 'Tokens the provider reported for successful model calls, by kind (input, output, reasoning).',
+      labelNames: ['stage', 'model', 'kind'],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'valbench_consumer_lag_records',
+      help: "Records on a partition past the group's committed offset (end offset minus committed).",
+      labelNames: ['stage', 'group', 'topic', 'partition'],
       registers,
     }),
   };

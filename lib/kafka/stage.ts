@@ -12,6 +12,7 @@ import type { RecordCodec } from './codec.ts';
 import { createCommitter, type PartitionState } from './committer.ts';
 import type { Connectivity } from './connectivity.ts';
 import { classifyKafkaError } from './errors.ts';
+import { watchLag } from './lag.ts';
 import { createPartitionOffsets } from './offsets.ts';
 import { createProducer } from './client.ts';
 import { createPublisher, type Outgoing } from './publish.ts';
@@ -51,6 +52,8 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
    * to the others. Slow model calls do not count: the fetch loop heartbeats while it waits.
    */
   sessionTimeoutMs?: number;
+  /** How often the group's consumer lag is measured for /metrics (default 5 s). */
+  lagIntervalMs?: number;
   /** How long publishing an output (or committing) may keep failing before the stage stops. */
   publishDeadlineMs?: number;
   /** Called with the number of records finished so far (ok or dead-lettered), for progress. */
@@ -292,6 +295,15 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     committer.schedule();
   }, 1_000);
   commitTimer.unref();
+  const lag = watchLag({
+    admin,
+    stage,
+    groupId: options.groupId,
+    topic,
+    gauge: metrics.consumerLag,
+    intervalMs: options.lagIntervalMs ?? 5_000,
+    log,
+  });
 
   await consumer.run({
     autoCommit: false,
@@ -357,6 +369,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
         while (processing > 0 && Date.now() < hard) await sleep(20);
       }
       clearInterval(commitTimer);
+      lag.stop();
       await committer.flush(closeStepMs);
       committer.close();
       await within(consumer.stop(), closeStepMs);

@@ -65,6 +65,13 @@ export async function callModel(
     );
     metrics.modelCalls.inc({ ...labels, outcome: 'ok' });
     if (isTruncated(outcome.value.finishReason)) metrics.truncatedAnswers.inc(labels);
+    const { inputTokens, outputTokens, reasoningTokens } = outcome.value;
+    for (const [kind, n] of [
+      ['input', inputTokens],
+      ['output', outputTokens],
+      ['reasoning', reasoningTokens],
+    ] as const)
+      if (n !== null) metrics.tokens.inc({ ...labels, kind }, n);
     return outcome;
   } catch (error) {
     metrics.modelCalls.inc({ ...labels, outcome: 'failed' });

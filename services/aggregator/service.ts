@@ -8,6 +8,7 @@ import type { Judgment } from '../../lib/records/types.gen.ts';
 import { startAggregatorConsumer } from './consume.ts';
 import { registerAggregatorMetrics, stateJson } from './exporter.ts';
 import { registerValueMetrics } from './exporter-values.ts';
+import { registerDeploymentMetrics } from './deployment-change.ts';
 import {
   createJudgeAgreement,
   registerAgreementMetrics,
@@ -49,6 +50,7 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   });
   registerAggregatorMetrics(options.registry, state);
   registerValueMetrics(options.registry, state);
+  registerDeploymentMetrics(options.registry, state);
   const agreement = createJudgeAgreement();
   registerAgreementMetrics(options.registry, agreement);
   const undecodable = new Counter({

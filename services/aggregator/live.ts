@@ -33,6 +33,7 @@ export function liveRoutes(views: {
     '/': { type: 'text/html; charset=utf-8', body: pageFile('index.html') },
     '/live.js': { type: 'text/javascript; charset=utf-8', body: pageFile('live.js') },
     '/live.css': { type: 'text/css; charset=utf-8', body: pageFile('live.css') },
+    '/favicon.svg': { type: 'image/svg+xml', body: pageFile('favicon.svg') },
     '/api/metrics': () => ({
       counted: views.state.counted(),
       runs: stateJson(views.state),

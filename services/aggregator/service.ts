@@ -57,8 +57,8 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   registerValueMetrics(options.registry, state);
   const agreement = createJudgeAgreement();
   registerAgreementMetrics(options.registry, agreement);
-  // One point per 5 s, up to 720 (an hour) before the series is thinned to span the whole run.
-  const history = createPacHistory({ intervalMs: 5_000, maxPoints: 720 });
+  // One point a second, up to 600 (ten minutes) before the series is thinned to span the run.
+  const history = createPacHistory({ intervalMs: 1_000, maxPoints: 600 });
   const undecodable = new Counter({
     name: 'valbench_aggregator_undecodable_total',
     help: 'Judgment records the aggregator could not decode (skipped, logged).',

@@ -22,8 +22,8 @@ const fixture = join(import.meta.dirname, '..', 'fixtures', 'pairs-40.jsonl');
 const screenshot = join(import.meta.dirname, '..', '..', '.test-results', 'live-page.png');
 const key = 'sk-simulator-test-key';
 const pairs = 40;
-let cluster: TestCluster;
-let simulator: SimulatorServer;
+let cluster: TestCluster | undefined;
+let simulator: SimulatorServer | undefined;
 let browser: Browser | undefined;
 const children: ChildProcess[] = [];
 
@@ -49,12 +49,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   for (const child of children) child.kill('SIGKILL');
-  await simulator.close();
-  await cluster.close();
+  await simulator?.close();
+  await cluster?.close();
 });
 
 /** `valbench serve` on a topic prefix of its own, slow enough that a run takes seconds. */
 async function serve(): Promise<string> {
+  if (cluster === undefined || simulator === undefined) throw new Error('the setup did not finish');
+  const { brokers, registryUrl } = cluster;
+  const prefix = `${cluster.unique('live-page')}.`;
+  const modelUrl = `${simulator.url}/v1`;
   const [port] = await freePorts(1);
   const datasetDir = mkdtempSync(join(tmpdir(), 'valbench-live-page-data-'));
   copyFileSync(fixture, join(datasetDir, 'pairs.jsonl'));
@@ -64,7 +68,7 @@ async function serve(): Promise<string> {
     `--${flag}endpoint`,
     flag === '' ? 'vllm' : 'judge-server',
     `--${flag}base-url`,
-    `${simulator.url}/v1`,
+    modelUrl,
     `--${flag}api-key-env`,
     'SIM_KEY',
     `--${flag}simulator-hints`,
@@ -75,7 +79,7 @@ async function serve(): Promise<string> {
       ...endpoint(''),
       ...endpoint('judge-'),
       '--topic-prefix',
-      `${cluster.unique('live-page')}.`,
+      prefix,
       '--partitions',
       '2',
       '--concurrency',
@@ -89,7 +93,7 @@ async function serve(): Promise<string> {
       '--sim-profile',
       'mixed',
     ],
-    { KAFKA_BROKERS: cluster.brokers, SCHEMA_REGISTRY_URL: cluster.registryUrl, SIM_KEY: key },
+    { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl, SIM_KEY: key },
   );
   children.push(running.child);
   await waitFor(

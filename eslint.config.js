@@ -26,4 +26,12 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
+  {
+    // The live page's script runs in the browser, untyped: the recommended rules only.
+    files: ['services/aggregator/live-page/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },
+    },
+  },
 );

@@ -6,6 +6,7 @@ import type { Pipeline } from '../lib/pipeline.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.ts';
 import type { Judgment } from '../lib/records/types.gen.ts';
+import type { RunProgress } from '../services/aggregator/live.ts';
 import { startAggregator, type Aggregator } from '../services/aggregator/service.ts';
 
 /** How far a judge has come through the pairs it was asked for. */
@@ -116,6 +117,7 @@ export function startWatchedAggregator(options: {
   listen: { port: number; host: string } | null;
   watch: CompletionWatch;
   tag: string;
+  progress?: () => RunProgress[];
 }): Promise<Aggregator> {
   return startAggregator({
     pipeline: options.pipeline,
@@ -128,5 +130,6 @@ export function startWatchedAggregator(options: {
     onJudgment: (j) => {
       options.watch.onJudgment(j);
     },
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
   });
 }

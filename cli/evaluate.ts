@@ -112,6 +112,9 @@ export async function runEvaluation(
     listen: settings.listen,
     watch,
     tag: 'run',
+    progress: () => [
+      { runId, pairs: rows.length, responded, deadLettered: watch.completion().deadLettered },
+    ],
   });
   const stages: RunningStage[] = [];
   let alreadyPublished: number | undefined;

@@ -28,7 +28,7 @@ commands:
   produce    publish a run's prompt pairs (from a file or the Hugging Face hub)
   respond    a responder process: prompts → the model under test → responses
   judge      a judge process: responses → the LLM judge → judgments
-  aggregate  the aggregator: judgments → live metrics on /metrics and /api/metrics
+  aggregate  the aggregator: judgments → live page at /, /metrics and /api/metrics
   replay     a judge over the stored responses of the runs named (no model call)
   calibrate  a judge on the four calibration sets: expected vs measured PAC (exit 4: missed)
   wait       wait until a run is judged, print its verdict, apply the CI gates (exit 3: failed)

@@ -18,18 +18,27 @@ export function stagesHealth(
   };
 }
 
+/** A fixed read-only resource (the live page and its script), served as is. */
+export interface StaticRoute {
+  type: string;
+  body: string;
+}
+
+/** A read-only route: a JSON view computed per request, or a fixed resource. */
+export type ReadOnlyRoute = (() => unknown) | StaticRoute;
+
 /** More routes on the same server: resolves true when it answered the request. */
 export type ExtraRoutes = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 
 /**
  * Serves the process's registry on /metrics (Prometheus text format), /healthz (200, or 503
- * with the reasons when the health check fails: a stage not consuming), and any JSON routes
- * given (the aggregator's /api/metrics).
+ * with the reasons when the health check fails: a stage not consuming), and the read-only
+ * routes given (the aggregator's /api/metrics as JSON, its live page as static resources).
  */
 export async function listenMetrics(
   registry: Registry,
   at: { port: number; host: string },
-  json: Record<string, () => unknown> = {},
+  routes: Record<string, ReadOnlyRoute> = {},
   health: HealthCheck = () => ({ ok: true, reasons: [] }),
   extra?: ExtraRoutes,
 ): Promise<Listening> {
@@ -39,7 +48,7 @@ export async function listenMetrics(
       response.writeHead(status, { 'content-type': type });
       response.end(body);
     };
-    const route = json[path];
+    const route = routes[path];
     const readOnly = path === '/metrics' || route !== undefined || path === '/healthz';
     if (readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
@@ -68,8 +77,16 @@ export async function listenMetrics(
           send(500, 'text/plain', `metrics failed: ${String(error)}\n`);
         },
       );
-    } else if (route !== undefined) {
+    } else if (typeof route === 'function') {
       send(200, 'application/json', JSON.stringify(route()));
+    } else if (route !== undefined) {
+      // The page loads nothing but its own files and its own /api/metrics.
+      response.writeHead(200, {
+        'content-type': route.type,
+        'content-security-policy': "default-src 'self'",
+        'x-content-type-options': 'nosniff',
+      });
+      response.end(route.body);
     } else if (path === '/healthz') {
       const state = health();
       if (state.ok) send(200, 'text/plain', 'ok\n');

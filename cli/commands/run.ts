@@ -177,7 +177,9 @@ async function evaluate(
     onProgress: (p) => {
       if (!announced && p.metricsUrl !== null) {
         announced = true;
-        console.error(`live metrics: ${p.metricsUrl}/metrics and ${p.metricsUrl}/api/metrics`);
+        console.error(
+          `live page: ${p.metricsUrl}/ (metrics: ${p.metricsUrl}/metrics and ${p.metricsUrl}/api/metrics)`,
+        );
       }
       if (!settings.progress) return;
       if (tty) process.stderr.write(`\r${bar(p)}`);

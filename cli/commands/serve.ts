@@ -17,7 +17,7 @@ import { stageMetrics } from '../../lib/metrics.ts';
 import { listenMetrics, stagesHealth } from '../../lib/metrics-server.ts';
 import { openPipeline } from '../../lib/pipeline.ts';
 import { registerSecret } from '../../lib/secrets.ts';
-import { stateJson } from '../../services/aggregator/exporter.ts';
+import { liveRoutes } from '../../services/aggregator/live.ts';
 import { startAggregator } from '../../services/aggregator/service.ts';
 import { isLoopback } from '../../services/api/auth.ts';
 import { runsApi } from '../../services/api/routes.ts';
@@ -34,7 +34,7 @@ export const serveUsage = `usage: valbench serve [options]
   judged by the judges they name; GET /runs and GET /runs/<id> give state, progress and metrics.
   --api-port 8470 --api-host 127.0.0.1 (any other address needs VALBENCH_API_TOKEN in the
             environment: every /runs call must then send Authorization: Bearer <token>)
-            the same server: /metrics, /api/metrics, /healthz (read-only)
+            the same server: the live page at /, /metrics, /api/metrics, /healthz (read-only)
   model     --provider ... --endpoint ALIAS --base-url URL --api-key-env NAME
             --request-timeout-seconds 600 --simulator-hints (the endpoint requests may name)
   judge     --judge-provider ... --judge-endpoint ALIAS --judge-base-url URL
@@ -161,13 +161,22 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const server = await listenMetrics(
     registry,
     at,
-    {
-      '/api/metrics': () => ({
-        counted: aggregator.state.counted(),
-        runs: stateJson(aggregator.state),
-        agreement: aggregator.agreement.runs(),
-      }),
-    },
+    liveRoutes({
+      ...aggregator,
+      progress: () =>
+        runs.list().flatMap((r) =>
+          r.state === 'refused'
+            ? []
+            : [
+                {
+                  runId: r.runId,
+                  pairs: r.pairs,
+                  responded: r.responded,
+                  deadLettered: r.deadLettered.responder + r.deadLettered.judge,
+                },
+              ],
+        ),
+    }),
     health,
     runsApi({
       registry: runs,
@@ -182,13 +191,16 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     {
       api: `${server.url}/runs`,
       metrics: `${server.url}/metrics`,
+      page: `${server.url}/`,
       responder: `${responder.provider}/${responder.endpoint}`,
       judge: `${judge.provider}/${judge.endpoint}`,
       auth: token === null ? 'loopback only' : 'bearer token',
     },
     'valbench serve running',
   );
-  console.error(`valbench serve: run API ${server.url}/runs, metrics ${server.url}/metrics`);
+  console.error(
+    `valbench serve: run API ${server.url}/runs, live page ${server.url}/, metrics ${server.url}/metrics`,
+  );
   return runUntilStopped([intake, respond, judges, aggregator, registryService], {
     logger,
     graceMs: runtime.graceMs,

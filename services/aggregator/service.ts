@@ -6,7 +6,7 @@ import { listenMetrics, stagesHealth } from '../../lib/metrics-server.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { Judgment } from '../../lib/records/types.gen.ts';
 import { startAggregatorConsumer } from './consume.ts';
-import { registerAggregatorMetrics, stateJson } from './exporter.ts';
+import { registerAggregatorMetrics } from './exporter.ts';
 import { registerValueMetrics } from './exporter-values.ts';
 import { registerDeploymentMetrics } from './deployment-change.ts';
 import {
@@ -14,6 +14,8 @@ import {
   registerAgreementMetrics,
   type JudgeAgreement,
 } from './judge-agreement.ts';
+import { createPacHistory, type PacHistory } from './history.ts';
+import { liveRoutes, type RunProgress } from './live.ts';
 import { createAggregatorState, type AggregatorState } from './state.ts';
 
 export interface AggregatorOptions {
@@ -23,16 +25,20 @@ export interface AggregatorOptions {
   windowMinutes: number;
   registry: Registry;
   logger: Logger;
-  /** Serve /metrics, /api/metrics and /healthz here; none when absent. */
+  /** Serve /metrics, /api/metrics, /healthz and the live page here; none when absent. */
   listen?: { port: number; host: string };
   /** Called after each judgment is applied, with whether it was counted (first time seen). */
   onJudgment?: (judgment: Judgment, fresh: boolean) => void;
+  /** Each run's pairs and progress, when the process knows them (shown on the live page). */
+  progress?: () => RunProgress[];
 }
 
 export interface Aggregator extends Service {
   state: AggregatorState;
   /** The judges of each run compared (agreement, position-swap consistency). */
   agreement: JudgeAgreement;
+  /** PAC over time per run and judge, bounded. */
+  history: PacHistory;
   /** Whether the aggregator reads the judgments topic (for /healthz). */
   health(): { consuming: boolean; reason: string };
   /** Base URL of the HTTP server, when listening. */
@@ -53,6 +59,8 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   registerDeploymentMetrics(options.registry, state);
   const agreement = createJudgeAgreement();
   registerAgreementMetrics(options.registry, agreement);
+  // One point a second, up to 600 (ten minutes) before the series is thinned to span the run.
+  const history = createPacHistory({ intervalMs: 1_000, maxPoints: 600 });
   const undecodable = new Counter({
     name: 'valbench_aggregator_undecodable_total',
     help: 'Judgment records the aggregator could not decode (skipped, logged).',
@@ -62,7 +70,11 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
     ...state,
     apply(judgment) {
       const fresh = state.apply(judgment);
-      if (fresh) agreement.add(judgment);
+      if (fresh) {
+        agreement.add(judgment);
+        const counted = state.get(judgment.runId, judgment.judgeId);
+        if (counted !== undefined) history.record(counted);
+      }
       options.onJudgment?.(judgment, fresh);
       return fresh;
     },
@@ -90,19 +102,19 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
       : await listenMetrics(
           options.registry,
           options.listen,
-          {
-            '/api/metrics': () => ({
-              counted: state.counted(),
-              runs: stateJson(state),
-              agreement: agreement.runs(),
-            }),
-          },
+          liveRoutes({
+            state,
+            agreement,
+            history,
+            ...(options.progress === undefined ? {} : { progress: options.progress }),
+          }),
           stagesHealth([{ health }]),
         );
   let stopped: Promise<void> | undefined;
   return {
     state,
     agreement,
+    history,
     url: server?.url ?? null,
     done: done.promise,
     health,

@@ -111,6 +111,10 @@ export function createAggregatorState(options: AggregatorOptions) {
       expire(state);
       return true;
     },
+    /** One (run, judge)'s state as it stands (its time window not brought up to date). */
+    get(runId: string, judgeId: string): RunJudgeState | undefined {
+      return states.get(`${runId}|${judgeId}`);
+    },
     /** Every (run, judge) state, with the time window brought up to date. */
     states(): RunJudgeState[] {
       for (const state of states.values()) expire(state);

@@ -282,6 +282,12 @@ function valuesChart(analysis: ValuesAnalysis, caption: string): ReportChart {
     `VDR ${fixed(analysis.vdr, 3)} (${analysis.labelled} of ${analysis.responses} responses show a value); ${reduced}`,
     'Bars: residual per value (dot at its end; O = E sits at 0); beside them, observed O and expected E',
   ];
+  if (analysis.rows.length === 0)
+    return {
+      file: 'values.png',
+      title,
+      spec: emptyChart(title, subtitle.slice(0, 2), 'no response labelled with a value'),
+    };
   const values = analysis.rows.map((r) => ({
     value: r.value,
     residual: r.residual,

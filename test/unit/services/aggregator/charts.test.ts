@@ -71,4 +71,14 @@ describe('report chart specifications', () => {
     expect(svg).toContain(`reduced chi-square ${analysis.reducedChiSquare?.toPrecision(4)}`);
     expect(svg).toContain('O 1  E 0  (never asked for)');
   });
+
+  it('say so when no response shows a value, VDR 0', async () => {
+    const metrics = computeMetrics([
+      j({ values: { forAsked: 'A', againstAsked: 'B', forShown: null, againstShown: null } }),
+    ]);
+    const chart = reportCharts(metrics, analyzeValues(metrics.values), 'run v, judge j').at(-1);
+    const svg = await texts(chart);
+    expect(svg).toContain('VDR 0.000 (0 of 2 responses show a value)');
+    expect(svg).toContain('no response labelled with a value');
+  });
 });

@@ -181,7 +181,9 @@ export async function runEvaluation(
   const mine = aggregator.state.states().find((s) => s.runId === runId && s.judgeId === judgeId);
   const result = mine?.cumulative ?? emptyMetrics();
   const reportDir = resolve(settings.reportDir, `${runId}-${judgeId}`);
-  const reportFiles = writeReport(reportDir, result);
+  const reportFiles = await writeReport(reportDir, result, {
+    caption: `run ${runId}, judge ${judgeId}`,
+  });
   const agreementFile = writeAgreementReport(
     reportDir,
     aggregator.agreement.runs().find((r) => r.runId === runId),

@@ -177,7 +177,11 @@ export async function runReplay(
       .find((s) => s.runId === runId && s.judgeId === request.judgeId);
     const m = state?.cumulative ?? emptyMetrics();
     metrics.set(runId, m);
-    reportFiles.push(...writeReport(resolve(settings.reportDir, `${runId}-${request.judgeId}`), m));
+    reportFiles.push(
+      ...(await writeReport(resolve(settings.reportDir, `${runId}-${request.judgeId}`), m, {
+        caption: `run ${runId}, judge ${request.judgeId}`,
+      })),
+    );
   }
   return {
     ...base,

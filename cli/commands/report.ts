@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { finishSettings, readCommand } from '../../lib/config/command.ts';
 import { readTable, tableInputHelp, tableInputProblem } from '../../lib/datasets/read.ts';
 import { ValbenchError } from '../../lib/errors.ts';
@@ -70,7 +70,7 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
       `${path}: ${rows.length} rows and not one valid judgment, so no statistic can be computed${rows.length > 0 ? ` (${topProblems(read.map((r) => r.problem))})` : ''}. Columns found: ${found.length > 0 ? found.join(', ') : 'none'}. Looked for: ${judgmentColumnsHelp}.`,
     );
   }
-  const files = writeReport(out, metrics);
+  const files = await writeReport(out, metrics, { caption: basename(path) });
   console.log(
     `${rows.length} rows: ${summary.valid} valid, ${summary.invalid} invalid; PAC ${summary.pac.toFixed(2)} %, REF ${summary.ref.toFixed(2)} %, NINF ${summary.ninf.toFixed(2)} %`,
   );

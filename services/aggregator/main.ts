@@ -60,7 +60,9 @@ export async function main(
   if (reportDir !== null) {
     for (const state of aggregator.state.states()) {
       const dir = resolve(reportDir, `${state.runId}-${state.judgeId}`);
-      writeReport(dir, state.cumulative);
+      await writeReport(dir, state.cumulative, {
+        caption: `run ${state.runId}, judge ${state.judgeId}`,
+      });
       logger.info({ dir }, 'report written');
     }
   }

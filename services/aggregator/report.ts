@@ -1,6 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { scoreToPercent, summarize, type Metrics, type Tally } from './metrics.ts';
+import { basename, join } from 'node:path';
+import { categoryRows } from './category-rows.ts';
+import { summarize, type Metrics, type Tally } from './metrics.ts';
+export { categoryRows, type CategoryRow } from './category-rows.ts';
+import { writeFigures } from './report-figures.ts';
+import type { ReportTable } from './report-html.ts';
 import { analyzeValues, type ValuesAnalysis, type ValueTally } from './values.ts';
 
 /** One row of alignment_statistics.csv: the reference's 11 statistics, in its order, then ours. */
@@ -51,32 +55,6 @@ export function valuesTable(a: ValuesAnalysis): (string | number | null)[][] {
   ];
 }
 
-export interface CategoryRow {
-  category: string;
-  /** From the raw judge score, not the refusal-adjusted one: the reference's definition. */
-  alignmentRawPercent: number;
-  refusalPercent: number;
-  noInformationPercent: number;
-  count: number;
-}
-
-/** Per-category rows, most frequent first (ties by name), as the reference orders them. */
-export function categoryRows(byCategory: Map<string, Tally>): CategoryRow[] {
-  return [...byCategory.entries()]
-    .filter(([, t]) => t.valid > 0)
-    .map(([category, t]) => {
-      const s = summarize(t);
-      return {
-        category,
-        alignmentRawPercent: scoreToPercent(t.sumRaw / t.valid),
-        refusalPercent: s.refAny,
-        noInformationPercent: s.ninfAny,
-        count: t.valid,
-      };
-    })
-    .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
-}
-
 /** Numbers at full precision (shortest round-trip form); null as an empty cell. */
 function csvField(value: string | number | null): string {
   const text = value === null ? '' : String(value);
@@ -87,50 +65,73 @@ function csv(rows: (string | number | null)[][]): string {
   return rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n';
 }
 
+export interface ReportOptions {
+  /** Who the report is about (run and judge), in the charts' subtitles and the page's title. */
+  caption?: string;
+}
+
 /**
  * Writes alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv; when the
  * metrics hold values, also values.csv and the values statistics after the existing rows of
- * alignment_statistics.csv.
+ * alignment_statistics.csv. Then the charts (PNG) and index.html, which shows tables and charts
+ * together. Returns the files written.
  */
-export function writeReport(dir: string, metrics: Metrics): string[] {
+export async function writeReport(
+  dir: string,
+  metrics: Metrics,
+  options: ReportOptions = {},
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  const write = (name: string, rows: (string | number | null)[][]): void => {
-    writeFileSync(join(dir, name), csv(rows));
-    files.push(join(dir, name));
-  };
   const values = hasValues(metrics.values) ? analyzeValues(metrics.values) : null;
-  write('alignment_statistics.csv', [
-    ['Statistic', 'Value'],
-    ...alignmentStatistics(metrics.overall),
-    ...(values === null ? [] : valueStatistics(values)),
-  ]);
-  write('category_metrics.csv', [
-    // "Alignment %" here is from the raw judge score, as in the reference; the header says so.
-    ['Category', 'Alignment % (raw score)', 'Refusal Rate %', 'No Information Rate %', 'Count'],
-    ...categoryRows(metrics.byCategory).map((r) => [
-      r.category,
-      r.alignmentRawPercent,
-      r.refusalPercent,
-      r.noInformationPercent,
-      r.count,
-    ]),
-  ]);
-  write('issue_scale_metrics.csv', [
-    [
-      'Issue scale',
-      'Alignment % (refusal-adjusted)',
-      'Refusal Rate %',
-      'No Information Rate %',
-      'Count',
-    ],
-    ...[...metrics.byIssueScale.entries()]
-      .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([scale, t]) => {
-        const s = summarize(t);
-        return [scale, s.pac, s.refAny, s.ninfAny, t.valid];
-      }),
-  ]);
-  if (values !== null) write('values.csv', valuesTable(values));
+  const tables: ReportTable[] = [
+    {
+      file: 'alignment_statistics.csv',
+      rows: [
+        ['Statistic', 'Value'],
+        ...alignmentStatistics(metrics.overall),
+        ...(values === null ? [] : valueStatistics(values)),
+      ],
+    },
+    {
+      file: 'category_metrics.csv',
+      rows: [
+        // "Alignment %" here is from the raw judge score, as in the reference; the header says so.
+        ['Category', 'Alignment % (raw score)', 'Refusal Rate %', 'No Information Rate %', 'Count'],
+        ...categoryRows(metrics.byCategory).map((r) => [
+          r.category,
+          r.alignmentRawPercent,
+          r.refusalPercent,
+          r.noInformationPercent,
+          r.count,
+        ]),
+      ],
+    },
+    {
+      file: 'issue_scale_metrics.csv',
+      rows: [
+        [
+          'Issue scale',
+          'Alignment % (refusal-adjusted)',
+          'Refusal Rate %',
+          'No Information Rate %',
+          'Count',
+        ],
+        ...[...metrics.byIssueScale.entries()]
+          .sort(([a], [b]) => Number(a) - Number(b))
+          .map(([scale, t]) => {
+            const s = summarize(t);
+            return [scale, s.pac, s.refAny, s.ninfAny, t.valid];
+          }),
+      ],
+    },
+    ...(values === null ? [] : [{ file: 'values.csv', rows: valuesTable(values) }]),
+  ];
+  const files: string[] = [];
+  for (const table of tables) {
+    writeFileSync(join(dir, table.file), csv(table.rows));
+    files.push(join(dir, table.file));
+  }
+  const caption = options.caption ?? basename(dir);
+  files.push(...(await writeFigures(dir, { metrics, values, tables, caption })));
   return files;
 }

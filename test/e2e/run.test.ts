@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettings } from '../../lib/config/args.ts';
@@ -118,6 +118,13 @@ describe('calibration profiles give their exact PAC (simulator over HTTP, real S
     expect(s.pac).toBe(pac);
     const stats = readFileSync(result.reportFiles[0] ?? '', 'utf8');
     expect(stats).toContain(`Mean alignment %,${pac}`);
+    // The report's charts and page, beside the tables.
+    const dir = dirname(result.reportFiles[0] ?? '');
+    for (const chart of ['score_distribution.png', 'category_metrics.png'])
+      expect(readFileSync(join(dir, chart)).toString('latin1', 1, 4), chart).toBe('PNG');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain(
+      `PAC <strong>${pac.toFixed(2)} %</strong>`,
+    );
     // 40 pairs: 80 answers and 40 judgments went over HTTP through the SDKs.
     const routes = { openai: 'responses', 'openai-compatible': 'chat', anthropic: 'messages' };
     const served = server.served;

@@ -89,9 +89,9 @@ async function report(input: string): Promise<{ out: string; printed: string }> 
 }
 
 /** The report files computed straight from the verdicts, for comparison. */
-function expectedReport(): string {
+async function expectedReport(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'valbench-expected-'));
-  writeReport(dir, computeMetrics(verdicts));
+  await writeReport(dir, computeMetrics(verdicts));
   return dir;
 }
 
@@ -106,7 +106,8 @@ function sameReport(actual: string, expected: string): void {
     );
 }
 
-describe('valbench report on the reference evaluation dataset', () => {
+// Each test writes two reports, charts included: seconds on a loaded machine.
+describe('valbench report on the reference evaluation dataset', { timeout: 30_000 }, () => {
   const summary = summarize(computeMetrics(verdicts).overall);
 
   it('the verdicts cover what the test means to check', () => {
@@ -122,7 +123,7 @@ describe('valbench report on the reference evaluation dataset', () => {
     writeFileSync(input, referenceParquet(rows));
     const { out, printed } = await report(input);
     expect(printed).toContain(`14 rows: 12 valid, 2 invalid; PAC ${summary.pac.toFixed(2)} %`);
-    sameReport(out, expectedReport());
+    sameReport(out, await expectedReport());
   });
 
   it('reads it as a save_to_disk folder (Arrow stream file + dataset_info.json + state.json)', async () => {
@@ -130,7 +131,7 @@ describe('valbench report on the reference evaluation dataset', () => {
     writeSaveToDisk(dir, rows);
     const { out, printed } = await report(dir);
     expect(printed).toContain(`14 rows: 12 valid, 2 invalid; PAC ${summary.pac.toFixed(2)} %`);
-    sameReport(out, expectedReport());
+    sameReport(out, await expectedReport());
   });
 
   it('refuses a file with no valid judgment, naming the columns found and looked for', async () => {

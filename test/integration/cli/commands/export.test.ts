@@ -174,7 +174,7 @@ describe.each(['parquet', 'jsonl'] as const)('valbench export --format %s', (for
         `${s.valid} valid, ${s.invalid} invalid; PAC ${s.pac.toFixed(2)} %, REF ${s.ref.toFixed(2)} %, NINF ${s.ninf.toFixed(2)} %`,
       );
       const expectedDir = mkdtempSync(join(tmpdir(), 'valbench-expected-'));
-      writeReport(expectedDir, expected);
+      await writeReport(expectedDir, expected);
       for (const file of reportFiles)
         expect(readFileSync(join(reportDir, file), 'utf8')).toBe(
           readFileSync(join(expectedDir, file), 'utf8'),

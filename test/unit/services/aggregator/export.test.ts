@@ -136,28 +136,33 @@ describe.each(['parquet', 'jsonl'] as const)('export as %s', (format: ExportForm
     });
   });
 
-  it('valbench report on each evaluation file gives the metrics of its judgments', async () => {
-    for (const file of files.slice(1)) {
-      const report = mkdtempSync(join(tmpdir(), 'valbench-report-'));
-      const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-      try {
-        expect(await reportCommand(['--input', file.path, '--out', report])).toBe(0);
-      } finally {
-        log.mockRestore();
+  // Each report draws its charts: a second or more on a loaded machine, two reports per file.
+  it(
+    'valbench report on each evaluation file gives the metrics of its judgments',
+    { timeout: 30_000 },
+    async () => {
+      for (const file of files.slice(1)) {
+        const report = mkdtempSync(join(tmpdir(), 'valbench-report-'));
+        const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+        try {
+          expect(await reportCommand(['--input', file.path, '--out', report])).toBe(0);
+        } finally {
+          log.mockRestore();
+        }
+        const judgments = [...(run.judgments.get(file.judgeId ?? '')?.values() ?? [])];
+        const expected = mkdtempSync(join(tmpdir(), 'valbench-expected-'));
+        await writeReport(expected, computeMetrics(judgments.map(scored)));
+        for (const name of [
+          'alignment_statistics.csv',
+          'category_metrics.csv',
+          'issue_scale_metrics.csv',
+        ])
+          expect(readFileSync(join(report, name), 'utf8')).toBe(
+            readFileSync(join(expected, name), 'utf8'),
+          );
       }
-      const judgments = [...(run.judgments.get(file.judgeId ?? '')?.values() ?? [])];
-      const expected = mkdtempSync(join(tmpdir(), 'valbench-expected-'));
-      writeReport(expected, computeMetrics(judgments.map(scored)));
-      for (const name of [
-        'alignment_statistics.csv',
-        'category_metrics.csv',
-        'issue_scale_metrics.csv',
-      ])
-        expect(readFileSync(join(report, name), 'utf8')).toBe(
-          readFileSync(join(expected, name), 'utf8'),
-        );
-    }
-  });
+    },
+  );
 
   it('the responses file imports back to the same answers', async () => {
     const { rows } = await readTable(files[0]?.path ?? '');

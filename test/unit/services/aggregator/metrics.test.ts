@@ -123,7 +123,7 @@ describe('removing a judgment undoes adding it', () => {
 });
 
 describe('report files', () => {
-  it('writes the reference statistics in order, then the invalid count and the PAC interval', () => {
+  it('writes the reference statistics in order, then the invalid count and the PAC interval', async () => {
     const names = alignmentStatistics(computeMetrics(judgments).overall).map(([name]) => name);
     expect(names.slice(0, 11)).toEqual([
       'Valid examples',
@@ -139,7 +139,7 @@ describe('report files', () => {
       'Response level No information rate',
     ]);
     const dir = mkdtempSync(join(tmpdir(), 'valbench-report-'));
-    writeReport(dir, computeMetrics(judgments));
+    await writeReport(dir, computeMetrics(judgments));
     const stats = readFileSync(join(dir, 'alignment_statistics.csv'), 'utf8').split('\n');
     expect(stats[0]).toBe('Statistic,Value');
     expect(stats[1]).toBe('Valid examples,5');

@@ -41,6 +41,8 @@ export const serveUsage = `usage: valbench serve [options]
             --judge-api-key-env NAME --judge-simulator-hints --rubric FILE
   datasets  --dataset-dir DIR (request paths are resolved inside it; default: here)
             HF_TOKEN / HF_ENDPOINT for hub datasets
+  metrics   --retire-after-minutes 1440 (a run judged last longer ago leaves /metrics; its
+            numbers stay in /api/metrics and GET /runs)
   pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
             --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
             --attempts 5 --rate-limit-budget-minutes 30
@@ -80,6 +82,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     s.problems.push(
       `--api-host ${at.host} is not loopback: set VALBENCH_API_TOKEN (16 characters or more) so run requests need it`,
     );
+  const retireAfterMinutes = s.number('retire-after-minutes', 1440, { min: 1 });
   const rubricPath = s.optionalString('rubric');
   const datasetDir = resolve(s.string('dataset-dir', '.'));
   const level = logLevel(env, s);
@@ -116,6 +119,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     groupId: `${pipeline.names.prefix}serve-aggregator-${process.pid}-${Date.now()}`,
     windowSize: 1000,
     windowMinutes: 15,
+    retireAfterMinutes,
     registry,
     logger,
   });

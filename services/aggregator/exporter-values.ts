@@ -19,7 +19,7 @@ export function registerValueMetrics(registry: Registry, state: AggregatorState)
   type Labels = Record<(typeof base)[number], string>;
   const analyses = (): [Labels, ValuesAnalysis][] => {
     const out: [Labels, ValuesAnalysis][] = [];
-    for (const s of state.states())
+    for (const s of state.live())
       for (const [window, pick] of windows) {
         const analysis = analyzeValues(pick(s).values);
         if (analysis.responses === 0) continue;

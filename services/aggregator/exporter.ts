@@ -34,7 +34,7 @@ export function registerAggregatorMetrics(registry: Registry, state: AggregatorS
     });
   };
   const each = (fn: (labels: Record<(typeof base)[number], string>, m: Metrics) => void): void => {
-    for (const s of state.states()) {
+    for (const s of state.live()) {
       for (const [window, pick] of windows) {
         fn(
           { run: s.runId, model: s.model, deployment: s.deployment, judge: s.judgeId, window },

@@ -110,7 +110,12 @@ export function createJudgeAgreement() {
 export type JudgeAgreement = ReturnType<typeof createJudgeAgreement>;
 
 /** The agreement gauges, read at scrape time: per run and pair of judges, and alpha per run. */
-export function registerAgreementMetrics(registry: Registry, agreement: JudgeAgreement): void {
+export function registerAgreementMetrics(
+  registry: Registry,
+  agreement: JudgeAgreement,
+  live: (runId: string) => boolean = () => true,
+): void {
+  const runs = (): RunAgreement[] => agreement.runs().filter((r) => live(r.runId));
   const labels = ['run', 'judge_a', 'judge_b', 'position_swap'] as const;
   const measures: [string, string, (p: PairAgreement) => number | null][] = [
     [
@@ -142,7 +147,7 @@ export function registerAgreementMetrics(registry: Registry, agreement: JudgeAgr
       registers: [registry],
       collect() {
         g.reset();
-        for (const run of agreement.runs())
+        for (const run of runs())
           for (const p of run.pairs) {
             const v = pick(p);
             if (v !== null)
@@ -166,7 +171,7 @@ export function registerAgreementMetrics(registry: Registry, agreement: JudgeAgr
     registers: [registry],
     collect() {
       alpha.reset();
-      for (const run of agreement.runs())
+      for (const run of runs())
         if (run.alpha?.alpha !== null && run.alpha?.alpha !== undefined)
           alpha.set({ run: run.runId }, run.alpha.alpha);
     },

@@ -16,6 +16,8 @@ export const aggregateUsage = `usage: valbench aggregate [options]
   from the judgments topic on every start, each judgment key counted once.
   --metrics-port 9464 (0: any free port)  --metrics-host 0.0.0.0
   --window-size 1000 (last N judgments)   --window-minutes 15 (last T minutes)
+  --retire-after-minutes 1440 (a run judged last longer ago leaves /metrics: a year of runs is
+                               not a million series; its numbers stay in /api/metrics)
   --group <prefix>aggregator           --report-dir DIR (write each run's report on stop)
   --grace-seconds 10 --topic-prefix valbench. --partitions 6`;
 
@@ -32,6 +34,7 @@ export async function main(
   const listen = readListen(s, 'metrics-port', 9464) ?? { port: 9464, host: '0.0.0.0' };
   const windowSize = s.number('window-size', 1000, { min: 1, integer: true });
   const windowMinutes = s.number('window-minutes', 15, { min: 0.1 });
+  const retireAfterMinutes = s.number('retire-after-minutes', 1440, { min: 1 });
   const group = s.optionalString('group');
   const reportDir = s.optionalString('report-dir');
   const graceMs = s.number('grace-seconds', 10, { min: 0 }) * 1000;
@@ -51,6 +54,7 @@ export async function main(
     groupId: group ?? `${pipelineSettings.topicPrefix}aggregator`,
     windowSize,
     windowMinutes,
+    retireAfterMinutes,
     registry,
     logger,
     listen,

@@ -23,6 +23,8 @@ export interface AggregatorOptions {
   groupId: string;
   windowSize: number;
   windowMinutes: number;
+  /** A (run, judge) judged last this long ago leaves /metrics (not /api/metrics). Default: never. */
+  retireAfterMinutes?: number;
   registry: Registry;
   logger: Logger;
   /** Serve /metrics, /api/metrics, /healthz and the live page here; none when absent. */
@@ -53,12 +55,17 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   const state = createAggregatorState({
     windowSize: options.windowSize,
     windowMinutes: options.windowMinutes,
+    ...(options.retireAfterMinutes === undefined
+      ? {}
+      : { retireAfterMinutes: options.retireAfterMinutes }),
   });
   registerAggregatorMetrics(options.registry, state);
   registerValueMetrics(options.registry, state);
   registerDeploymentMetrics(options.registry, state);
   const agreement = createJudgeAgreement();
-  registerAgreementMetrics(options.registry, agreement);
+  registerAgreementMetrics(options.registry, agreement, (runId) =>
+    state.live().some((s) => s.runId === runId),
+  );
   // One point a second, up to 600 (ten minutes) before the series is thinned to span the run.
   const history = createPacHistory({ intervalMs: 1_000, maxPoints: 600 });
   const undecodable = new Counter({

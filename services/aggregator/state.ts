@@ -22,11 +22,18 @@ export interface RunJudgeState {
   countWindow: ScoredJudgment[];
   /** Judgments in the last-T window with their time, oldest first. */
   timeWindow: { at: number; judgment: ScoredJudgment }[];
+  /** When its newest judgment was made (the record's time: the same after a restart). */
+  lastJudgedAt: number;
 }
 
 export interface AggregatorOptions {
   windowSize: number;
   windowMinutes: number;
+  /**
+   * A (run, judge) with no judgment for this long leaves /metrics (its final numbers stay in
+   * /api/metrics and the reports), so months of runs are not millions of series. Default: never.
+   */
+  retireAfterMinutes?: number;
   now?: () => number;
 }
 
@@ -95,9 +102,11 @@ export function createAggregatorState(options: AggregatorOptions) {
           lastT: emptyMetrics(),
           countWindow: [],
           timeWindow: [],
+          lastJudgedAt: j.judgedAt,
         };
         states.set(id, state);
       }
+      state.lastJudgedAt = Math.max(state.lastJudgedAt, j.judgedAt);
       const s = scored(j);
       applyToMetrics(state.cumulative, s);
       applyToMetrics(state.lastN, s);
@@ -119,6 +128,14 @@ export function createAggregatorState(options: AggregatorOptions) {
     states(): RunJudgeState[] {
       for (const state of states.values()) expire(state);
       return [...states.values()];
+    },
+    /** The states still exported on /metrics: judged within the retirement time. */
+    live(): RunJudgeState[] {
+      const retire = options.retireAfterMinutes;
+      const all = this.states();
+      if (retire === undefined) return all;
+      const cutoff = now() - retire * 60_000;
+      return all.filter((s) => s.lastJudgedAt >= cutoff);
     },
     counted(): number {
       return seen.size;

@@ -33,6 +33,7 @@ function state(runId: string, deployment: string, scores: number[], judgeId = 'j
     lastT: m,
     countWindow: [],
     timeWindow: [],
+    lastJudgedAt: 0,
   };
 }
 

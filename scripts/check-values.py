@@ -21,7 +21,7 @@ Usage:
 A row is a valid judgment when alignment_score is an integer in -2..2, the four refusal /
 no-information flags are booleans and `valid` is not false; the judge's fields are read from the
 row or from a `judge_output` JSON string. Person 1 is the for side unless `reversed` is true; a
-null, empty or blank label means none.
+null, empty or blank label, or the judge's own "none", means none.
 """
 
 import json
@@ -103,7 +103,7 @@ def none_if_blank(v):
     if missing(v):
         return None
     v = str(v)
-    return None if v.strip() == "" else v
+    return None if v.strip() == "" or v == "none" else v
 
 
 def analyze(rows: list[dict]) -> dict:

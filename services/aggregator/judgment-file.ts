@@ -1,3 +1,4 @@
+import { NO_VALUE } from '../judge/prompt.ts';
 import { ValbenchError } from '../../lib/errors.ts';
 import type { ScoredJudgment, ValueLabels } from './metrics.ts';
 
@@ -107,11 +108,11 @@ export function missingValueColumns(rows: readonly unknown[]): string[] {
   return [...missing];
 }
 
-/** A value label: null, undefined or blank text means none. */
+/** A value label: null, undefined, blank text or the judge's own "none" means none. */
 function label(value: unknown, where: string, name: string): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (typeof value === 'string') return value.trim() === '' ? null : value;
+  if (typeof value === 'string') return value.trim() === '' || value === NO_VALUE ? null : value;
   throw new ValbenchError(
     'fatal',
     'REPORT_ROW_INVALID',

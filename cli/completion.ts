@@ -80,14 +80,34 @@ export function createCompletionWatch(
     completion: () => ({ expected: total, judged: judged.size, deadLettered: deadLettered.size }),
     complete: () => finished() >= total,
     async until(options) {
-      const interrupted = new Promise<void>((resolve) => {
-        if (options.interrupt?.aborted === true) resolve();
-        options.interrupt?.addEventListener('abort', () => {
-          resolve();
-        });
+      // One wake-up for the whole wait (a race per tick would pile reactions on promises that
+      // stay pending for hours): a signal, a failure, or a service that ended.
+      const wake = new AbortController();
+      let failure: { error: unknown } | undefined;
+      options.interrupt?.addEventListener('abort', () => {
+        wake.abort();
       });
+      for (const ended of [watchFailed.promise, ...options.failures])
+        ended.then(
+          () => {
+            // Nothing it waits on ends by itself while it waits: one that did stopped early.
+            failure ??= {
+              error: new ValbenchError(
+                'fatal',
+                'STAGE_STOPPED',
+                `a stage of ${options.what} stopped`,
+              ),
+            };
+            wake.abort();
+          },
+          (error: unknown) => {
+            failure ??= { error };
+            wake.abort();
+          },
+        );
       for (;;) {
         options.onTick();
+        if (failure !== undefined) throw failure.error;
         if (finished() >= total) return;
         if (options.interrupt?.aborted === true) return;
         if (Date.now() > options.deadline) {
@@ -97,7 +117,7 @@ export function createCompletionWatch(
             `${options.what} did not finish in time: ${finished()} of ${total} pairs done`,
           );
         }
-        await Promise.race([sleep(200), interrupted, watchFailed.promise, ...options.failures]);
+        await sleep(200, undefined, { signal: wake.signal }).catch(() => undefined);
       }
     },
     async stop() {

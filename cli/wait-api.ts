@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValbenchError } from '../lib/errors.ts';
+import { ValbenchError, isValbenchError, messageOf } from '../lib/errors.ts';
 import { hasGates, type GateSpec, type PacSummary } from '../services/aggregator/gates.ts';
 import type { JudgeView, RunView } from '../services/api/runs.ts';
 import { applyGates } from './gate-check.ts';
@@ -16,16 +16,28 @@ export interface ApiWait {
 }
 
 async function getRun(options: ApiWait, runId: string): Promise<RunView | null> {
-  const response = await fetch(`${options.api.replace(/\/$/, '')}/runs/${runId}`, {
-    headers: options.token === null ? {} : { authorization: `Bearer ${options.token}` },
-    signal: AbortSignal.timeout(30_000),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${options.api.replace(/\/$/, '')}/runs/${runId}`, {
+      headers: options.token === null ? {} : { authorization: `Bearer ${options.token}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    // The service restarting (a deploy of its own): asked again until the wait's deadline.
+    throw new ValbenchError('retriable', 'API_UNREACHABLE', `${options.api}: ${messageOf(error)}`);
+  }
   if (response.status === 404) return null;
   if (response.status === 401)
     throw new ValbenchError(
       'fatal',
       'API_UNAUTHORIZED',
       `${options.api} refused the request: set VALBENCH_API_TOKEN to its token`,
+    );
+  if (response.status >= 500)
+    throw new ValbenchError(
+      'retriable',
+      'API_FAILED',
+      `${options.api} answered ${response.status}`,
     );
   if (!response.ok)
     throw new ValbenchError('fatal', 'API_FAILED', `${options.api} answered ${response.status}`);
@@ -65,7 +77,23 @@ export async function waitOverApi(options: ApiWait, interrupt: AbortSignal): Pro
   const deadline = Date.now() + options.timeoutMs;
   let shown = '';
   for (;;) {
-    const run = await getRun(options, options.runId);
+    let run: RunView | null;
+    try {
+      run = await getRun(options, options.runId);
+    } catch (error) {
+      if (!isValbenchError(error) || error.kind !== 'retriable' || Date.now() > deadline)
+        throw error;
+      console.error(`${error.message}: asking again`);
+      await sleep(options.pollMs, undefined, { signal: interrupt }).catch(() => undefined);
+      if (interrupt.aborted) return 130;
+      continue;
+    }
+    if (run?.state === 'refused')
+      throw new ValbenchError(
+        'fatal',
+        'RUN_REFUSED',
+        `run ${run.runId} was refused: ${run.reason ?? 'no reason given'}`,
+      );
     const judge = run === null ? null : chosenJudge(run, options.judgeId);
     if (run !== null && judge?.complete === true) {
       console.log(

@@ -76,7 +76,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     port: s.number('api-port', 8470, { min: 0, max: 65535, integer: true }),
     host: s.string('api-host', '127.0.0.1'),
   };
-  const token = env['VALBENCH_API_TOKEN'] ?? null;
+  const given = env['VALBENCH_API_TOKEN'] ?? '';
+  const token = given === '' ? null : given;
   registerSecret(token);
   if (!isLoopback(at.host) && (token === null || token.length < 16))
     s.problems.push(
@@ -123,7 +124,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     registry,
     logger,
   });
-  const runs = await startRunRegistry(pipeline, aggregator.state);
+  const runs = await startRunRegistry(pipeline, aggregator.state, logger);
   const respond = await startResponderStage({
     ...stageRuntime,
     pipeline,

@@ -1,5 +1,5 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { ValbenchError, messageOf } from '../errors.ts';
+import { ValbenchError, isValbenchError, messageOf } from '../errors.ts';
 import { within } from '../within.ts';
 
 /** A reader of a whole topic that never commits (state rebuilt from the topic on every start). */
@@ -17,6 +17,11 @@ export interface FollowOptions {
   onMessage: (message: KafkaMessage, partition: number) => Promise<void>;
   /** A crash kafkajs does not restart from: the reader is gone and its owner must stop. */
   onFatal: (error: ValbenchError) => void;
+  /**
+   * A record `onMessage` rejected as poison (undecodable): skipped, told here. Rethrown, it would
+   * be read again from the start of the topic after every restart of the consumer, for good.
+   */
+  onSkipped?: (error: ValbenchError, partition: number, offset: string) => void;
 }
 
 /**
@@ -54,7 +59,14 @@ export async function followTopic(options: FollowOptions): Promise<TopicFollower
   await consumer.subscribe({ topic: options.topic, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
-    eachMessage: ({ message, partition }) => options.onMessage(message, partition),
+    eachMessage: async ({ message, partition }) => {
+      try {
+        await options.onMessage(message, partition);
+      } catch (error) {
+        if (!isValbenchError(error) || error.kind !== 'poison') throw error;
+        options.onSkipped?.(error, partition, message.offset);
+      }
+    },
   });
   return {
     async stop() {

@@ -5,6 +5,7 @@ import type { AdaptiveLimit } from '../limiter.ts';
 import type { Logger } from '../log.ts';
 import type { StageMetrics } from '../metrics.ts';
 import type { DeadLetter } from '../records/types.gen.ts';
+import { redactSecrets } from '../secrets.ts';
 import type { Connectivity } from './connectivity.ts';
 import { classifyKafkaError, isKafkaError } from './errors.ts';
 import { sendDurably, type Outgoing } from './publish.ts';
@@ -74,7 +75,7 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
         value: {
           stage,
           errorCode: error.code,
-          reason: error.message,
+          reason: redactSecrets(error.message),
           sourceTopic: topic,
           sourcePartition: partition,
           sourceOffset: message.offset,

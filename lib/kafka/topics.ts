@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // The default import: Node does not detect ConfigResourceTypes as a named export of kafkajs (CJS).
 import kafkajs, { type Admin } from 'kafkajs';
 import { ValbenchError, messageOf } from '../errors.ts';
-import { classifyKafkaError, isKafkaError } from './errors.ts';
+import { isKafkaError } from './errors.ts';
 
 /** One topic the pipeline needs, with its partition count (which bounds consumer parallelism). */
 export interface TopicSpec {
@@ -88,11 +88,9 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000
       });
       if (ready) return;
     } catch (error) {
-      // Unknown topic or no leader yet right after creation: retriable, asked again below.
-      const retriable =
-        isKafkaError(error) &&
-        classifyKafkaError(error, 'waiting for topic leaders', []).kind === 'retriable';
-      if (!retriable || Date.now() > deadline) throw error;
+      // Right after creation a broker may answer "unknown topic" or "no leader" for a while:
+      // any Kafka error is asked again until the deadline (kafkajs calls the first fatal).
+      if (!isKafkaError(error) || Date.now() > deadline) throw error;
     }
     if (Date.now() > deadline)
       throw new ValbenchError(

@@ -74,6 +74,8 @@ export function runsApi(options: RunsApiOptions): ExtraRoutes {
     }
     const { runId } = plan;
     const location = `/runs/${runId}`;
+    // A run refused by the intake (e.g. its dataset changed) may be asked again.
+    if (registry.run(runId)?.state === 'refused') accepted.delete(runId);
     if (accepted.has(runId) || registry.known(runId)) {
       response.setHeader('location', location);
       return json(response, 200, {

@@ -1,5 +1,6 @@
 import { createDeferred } from '../../lib/deferred.ts';
 import { followTopic, type TopicFollower } from '../../lib/kafka/follow.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { JudgeConfig, RunConfig, RunRequest } from '../../lib/records/types.gen.ts';
 import { summarize, type Summary } from '../aggregator/metrics.ts';
@@ -19,7 +20,6 @@ interface RunTrack {
 interface RequestTrack {
   request: RunRequest;
   runId: string | null;
-  refused: string | null;
 }
 
 export type RunState = 'requested' | 'running' | 'complete' | 'refused';
@@ -54,6 +54,8 @@ export interface RunView {
   deadLettered: { responder: number; judge: number };
   judges: JudgeView[];
   requests: string[];
+  /** Why, when every request of the run was refused (state `refused`). */
+  reason?: string;
 }
 
 export interface RefusedView {
@@ -86,9 +88,13 @@ const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
 export async function startRunRegistry(
   pipeline: Pipeline,
   aggregator: AggregatorState,
+  logger?: Logger,
 ): Promise<RunRegistry> {
   const runs = new Map<string, RunTrack>();
   const requests = new Map<string, RequestTrack>();
+  // Refusals by request id, kept apart: the two topics are read independently, so a refusal can
+  // be read before its request.
+  const refusals = new Map<string, string>();
   const failed = createDeferred();
   const { names, codecs } = pipeline;
   const track = (runId: string): RunTrack => {
@@ -123,16 +129,15 @@ export async function startRunRegistry(
       onFatal: (error) => {
         failed.reject(error);
       },
+      onSkipped: (error, partition, offset) => {
+        logger?.warn({ topic, partition, offset, code: error.code }, 'undecodable record skipped');
+      },
     });
   const followers: TopicFollower[] = [
     await follow(names.runRequests, async (message) => {
       const request = await codecs.runRequest.decode(message.value);
       const known = requests.get(request.requestId);
-      requests.set(request.requestId, {
-        request,
-        runId: known?.runId ?? request.runId,
-        refused: known?.refused ?? null,
-      });
+      requests.set(request.requestId, { request, runId: known?.runId ?? request.runId });
       if (request.runId !== null) track(request.runId).requests.add(request.requestId);
     }),
     await follow(names.prompts, async (message) => {
@@ -154,9 +159,7 @@ export async function startRunRegistry(
     await follow(names.deadLetters, async (message) => {
       const letter = await codecs.deadLetter.decode(message.value);
       if (letter.errorCode === 'RUN_REQUEST_REFUSED') {
-        const requestId = letter.key?.toString() ?? '';
-        const known = requests.get(requestId);
-        if (known !== undefined) known.refused = letter.reason;
+        refusals.set(letter.key?.toString() ?? '', letter.reason);
         return;
       }
       const parts = split(letter.key?.toString());
@@ -197,8 +200,12 @@ export async function startRunRegistry(
         ninf: s === null ? null : finite(s.ninf),
       };
     });
-    const state: RunState =
-      run.pairs.size === 0
+    const reasons = [...run.requests].map((id) => refusals.get(id));
+    const refused =
+      run.pairs.size === 0 && reasons.length > 0 && reasons.every((r) => r !== undefined);
+    const state: RunState = refused
+      ? 'refused'
+      : run.pairs.size === 0
         ? 'requested'
         : judges.length > 0 && judges.every((j) => j.complete)
           ? 'complete'
@@ -219,17 +226,19 @@ export async function startRunRegistry(
       },
       judges,
       requests: [...run.requests],
+      ...(refused ? { reason: reasons.filter((r) => r !== undefined).join('; ') } : {}),
     };
   };
 
   return {
     list() {
+      // Refused requests the API did not give a run id (written straight to the topic).
       const refused: RefusedView[] = [...requests.values()]
-        .filter((r) => r.refused !== null)
+        .filter((r) => r.runId === null && refusals.has(r.request.requestId))
         .map((r) => ({
           requestId: r.request.requestId,
           state: 'refused',
-          reason: r.refused ?? '',
+          reason: refusals.get(r.request.requestId) ?? '',
           requestedAt: r.request.requestedAt,
         }));
       return [
@@ -243,9 +252,14 @@ export async function startRunRegistry(
     },
     request(requestId) {
       const r = requests.get(requestId);
-      return r === undefined ? null : { runId: r.runId, refused: r.refused };
+      return r === undefined ? null : { runId: r.runId, refused: refusals.get(requestId) ?? null };
     },
-    known: (runId) => runs.has(runId),
+    // A run whose every request was refused is not known: asking again (once the cause is
+    // fixed) starts it.
+    known: (runId) => {
+      const run = runs.get(runId);
+      return run !== undefined && view(run).state !== 'refused';
+    },
     consuming: () => followers.every((f) => f.consuming()),
     failed: failed.promise,
     async stop() {

@@ -60,6 +60,9 @@ export async function serveJudgeRequests(options: JudgeServiceOptions): Promise<
     onFatal: (error) => {
       failed.reject(error);
     },
+    onSkipped: (error, partition, offset) => {
+      logger.warn({ partition, offset, code: error.code }, 'undecodable judge request skipped');
+    },
     onMessage: async (message) => {
       const request = await pipeline.codecs.judgeRequest.decode(message.value);
       if (

@@ -7,7 +7,7 @@ import { createChatModel, type ProviderSettings } from '../../lib/llm/provider.t
 import type { Logger } from '../../lib/log.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
-import type { JudgeConfig, JudgeRequest } from '../../lib/records/types.gen.ts';
+import type { JudgeConfig, JudgeRequest, Judgment } from '../../lib/records/types.gen.ts';
 import { defaultRetryPolicy, type RetryPolicy } from '../../lib/retry.ts';
 import type { SimulatorOptions } from '../../lib/simulator/model.ts';
 import { createJudge } from './judge.ts';
@@ -82,6 +82,14 @@ export function judgeRequestProblem(request: JudgeRequest): string | null {
   if (request.runIds.length === 0) return `judge request ${request.requestId}: no run named`;
   if (!(request.swapSample >= 0 && request.swapSample <= 1))
     return `judge request ${request.requestId}: swapSample ${request.swapSample} is not in 0..1`;
+  if (
+    !Number.isInteger(request.maxInvalidAttempts) ||
+    request.maxInvalidAttempts < 1 ||
+    request.maxInvalidAttempts > 10
+  )
+    return `judge request ${request.requestId}: maxInvalidAttempts ${request.maxInvalidAttempts} is not in 1..10`;
+  if (request.requestId !== judgeRequestIdOf(request.judgeId, request.runIds, request.swapSample))
+    return `judge request ${request.requestId}: requestId is not the hash of its judge, runs and swap sample`;
   return null;
 }
 
@@ -185,15 +193,18 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Runni
     metrics: options.metrics,
     handle: async (response, context) => {
       const key = context.key;
-      const verdicts = await Promise.all([
-        judged.has(key) ? null : judge.judge(response, context),
-        twin !== null && swapped(key) && !twinJudged.has(key)
-          ? twin.judge(response, context)
-          : null,
-      ]);
-      return verdicts
-        .filter((j) => j !== null)
-        .map((j) => ({ key: judgmentKey(j.runId, j.pairId, j.judgeId), value: j }));
+      const out: Judgment[] = [];
+      if (!judged.has(key)) out.push(await judge.judge(response, context));
+      // The twin after the judge: a failed twin costs the sample one pair, never the judgment.
+      if (twin !== null && swapped(key) && !twinJudged.has(key)) {
+        try {
+          out.push(await twin.judge(response, context));
+        } catch (error) {
+          if (context.signal.aborted || out.length === 0) throw error;
+          logger.warn({ key, err: error }, 'swap-sample twin failed: the pair stays unswapped');
+        }
+      }
+      return out.map((j) => ({ key: judgmentKey(j.runId, j.pairId, j.judgeId), value: j }));
     },
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.sessionTimeoutMs === undefined

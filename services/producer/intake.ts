@@ -29,6 +29,9 @@ export async function readRequestedDataset(
   try {
     return await loadDataset(datasetSettingsOf(request, served));
   } catch (error) {
+    // A hub that times out or answers 5xx is asked again (the record is retried or, past the
+    // budget, dead-lettered as it is); a dataset that cannot be read is refused for good.
+    if (isValbenchError(error) && error.kind === 'retriable') throw error;
     throw refused(request, `dataset cannot be read: ${messageOf(error)}`);
   }
 }

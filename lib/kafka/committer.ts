@@ -1,6 +1,6 @@
 import type { Consumer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ValbenchError } from '../errors.ts';
+import { ValbenchError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { within } from '../within.ts';
 import type { Connectivity } from './connectivity.ts';
@@ -143,6 +143,18 @@ export function createCommitter(options: CommitterOptions): Committer {
     if (!sent.every(({ partition, point }) => accepted.has(key(partition, point.offset)))) {
       requeue();
       log.debug({ partitions: offsets.length }, 'commit not sent (the consumer restarts): retried');
+      // A consumer that never runs again would hold the slots for good: past the deadline, stop.
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > options.deadlineMs) {
+        options.onFatal(
+          new ValbenchError(
+            'fatal',
+            'COMMIT_NOT_SENT',
+            `offsets of ${options.topic} could not be committed for ${Math.round(options.deadlineMs / 1000)} s: the consumer does not run`,
+          ),
+        );
+        return true;
+      }
       return false;
     }
     failingSince = undefined;
@@ -179,6 +191,8 @@ export function createCommitter(options: CommitterOptions): Committer {
     async flush(timeoutMs) {
       const ends = Date.now() + timeoutMs;
       if (running !== undefined) await within(running, timeoutMs);
+      // Still committing: a second commit beside it could land an older offset last.
+      if (running !== undefined) return;
       await within(commitOnce(), Math.max(0, ends - Date.now()));
     },
     close() {

@@ -67,7 +67,10 @@ export function registerDeploymentMetrics(registry: Registry, state: AggregatorS
     registers: [registry],
     collect() {
       g.reset();
+      // Compared over every deployment, shown for those still on /metrics (retirement).
+      const live = new Set(state.live().map((s) => `${s.model}|${s.judgeId}|${s.deployment}`));
       for (const c of deploymentChanges(state.states())) {
+        if (!live.has(`${c.model}|${c.judge}|${c.deployment}`)) continue;
         const labels = {
           model: c.model,
           judge: c.judge,

@@ -98,10 +98,10 @@ export function createJudgeAgreement() {
       }
       judge.scores.set(j.pairId, score);
     },
-    /** Every run judged by two judges or more, compared. */
-    runs(): RunAgreement[] {
+    /** Every run judged by two judges or more (of those `include` keeps), compared. */
+    runs(include: (runId: string) => boolean = () => true): RunAgreement[] {
       return [...runs]
-        .filter(([, judges]) => judges.size >= 2)
+        .filter(([runId, judges]) => judges.size >= 2 && include(runId))
         .map(([runId, judges]) => compareJudges(runId, judges));
     },
   };
@@ -113,9 +113,13 @@ export type JudgeAgreement = ReturnType<typeof createJudgeAgreement>;
 export function registerAgreementMetrics(
   registry: Registry,
   agreement: JudgeAgreement,
-  live: (runId: string) => boolean = () => true,
+  liveRuns: () => ReadonlySet<string> | null = () => null,
 ): void {
-  const runs = (): RunAgreement[] => agreement.runs().filter((r) => live(r.runId));
+  // The runs still on /metrics, found once per scrape, before any comparison is made.
+  const runs = (): RunAgreement[] => {
+    const live = liveRuns();
+    return agreement.runs((runId) => live === null || live.has(runId));
+  };
   const labels = ['run', 'judge_a', 'judge_b', 'position_swap'] as const;
   const measures: [string, string, (p: PairAgreement) => number | null][] = [
     [

@@ -63,8 +63,10 @@ export async function startAggregator(options: AggregatorOptions): Promise<Aggre
   registerValueMetrics(options.registry, state);
   registerDeploymentMetrics(options.registry, state);
   const agreement = createJudgeAgreement();
-  registerAgreementMetrics(options.registry, agreement, (runId) =>
-    state.live().some((s) => s.runId === runId),
+  registerAgreementMetrics(
+    options.registry,
+    agreement,
+    () => new Set(state.live().map((s) => s.runId)),
   );
   // One point a second, up to 600 (ten minutes) before the series is thinned to span the run.
   const history = createPacHistory({ intervalMs: 1_000, maxPoints: 600 });

@@ -48,6 +48,9 @@ async function getRun(options: ApiWait, runId: string): Promise<RunView | null> 
 /** The judge to wait for: the one named, else the run's only judge (several: name one). */
 function chosenJudge(run: RunView, judgeId: string | null): JudgeView | null {
   if (judgeId !== null) return run.judges.find((j) => j.judgeId === judgeId) ?? null;
+  // The judges asked for the run (a swap-sample twin is not one of them).
+  const asked = run.judges.filter((j) => j.requested);
+  if (asked.length === 1) return asked[0] ?? null;
   if (run.judges.length > 1)
     throw new ValbenchError(
       'fatal',

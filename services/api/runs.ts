@@ -30,6 +30,8 @@ export interface JudgeView {
   model: string;
   endpoint: string;
   reversed: boolean;
+  /** Asked for by a judge request naming the run (a swap-sample twin or a stray judge is not). */
+  requested: boolean;
   judged: number;
   valid: number;
   invalid: number;
@@ -189,6 +191,7 @@ export async function startRunRegistry(
         model: config?.model ?? state?.judgeModel ?? 'unknown',
         endpoint: config?.endpoint ?? 'unknown',
         reversed: config?.reversed ?? false,
+        requested: config !== undefined,
         judged,
         valid: s?.valid ?? 0,
         invalid: s?.invalid ?? 0,
@@ -200,6 +203,9 @@ export async function startRunRegistry(
         ninf: s === null ? null : finite(s.ninf),
       };
     });
+    // The run is complete when the judges asked for it are; others (a swap-sample twin that
+    // judges a fraction, a judge nobody asked for this run) are shown, never waited for.
+    const required = judges.some((j) => j.requested) ? judges.filter((j) => j.requested) : judges;
     const reasons = [...run.requests].map((id) => refusals.get(id));
     const refused =
       run.pairs.size === 0 && reasons.length > 0 && reasons.every((r) => r !== undefined);
@@ -207,7 +213,7 @@ export async function startRunRegistry(
       ? 'refused'
       : run.pairs.size === 0
         ? 'requested'
-        : judges.length > 0 && judges.every((j) => j.complete)
+        : required.length > 0 && required.every((j) => j.complete)
           ? 'complete'
           : 'running';
     return {

@@ -21,6 +21,7 @@ import {
   type SetOutcome,
 } from '../calibrate.ts';
 import { calibrationFileNames, type CalibrationSource } from '../calibration-source.ts';
+import { interruptOnSignal } from '../interrupt.ts';
 
 /** Exit code of a calibration that ran to its end and missed on at least one set. */
 export const CALIBRATION_MISSED = 4;
@@ -139,14 +140,9 @@ export async function calibrateCommand(args: readonly string[]): Promise<number>
   });
   if (isSimulatedEndpoint(settings.replay.judge.provider))
     console.error(`(valbench simulator: judge simulated)`);
-  const interrupt = new AbortController();
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) process.exit(130);
-    interrupt.abort();
-    console.error('\nstopping: draining in-flight judge calls (again to exit now)');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = interruptOnSignal(
+    () => 'stopping: draining in-flight judge calls (again to exit now)',
+  );
   try {
     const prepared = await prepareCalibration(source);
     for (const note of prepared.notes) console.error(note);
@@ -180,7 +176,6 @@ export async function calibrateCommand(args: readonly string[]): Promise<number>
     );
     return CALIBRATION_MISSED;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }

@@ -13,6 +13,7 @@ import { createLogger } from '../../lib/log.ts';
 import { summarize } from '../../services/aggregator/metrics.ts';
 import { runReplay, type ReplaySettings } from '../replay.ts';
 import { requireCalibrated, requireCalibratedUsage } from '../require-calibrated.ts';
+import { interruptOnSignal } from '../interrupt.ts';
 
 export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judge options]
   judges the stored responses of exactly the runs named with a judge (a new one, or the same
@@ -73,14 +74,9 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   });
   if (isSimulatedEndpoint(settings.judge.provider))
     console.error(`(valbench simulator: judge simulated, profile ${settings.simulator.profile})`);
-  const interrupt = new AbortController();
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) process.exit(130);
-    interrupt.abort();
-    console.error('\nstopping: draining in-flight judge calls (again to exit now)');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = interruptOnSignal(
+    () => 'stopping: draining in-flight judge calls (again to exit now)',
+  );
   try {
     const connection = await resolveConnection(env, 'valbench-replay', (line) => {
       console.error(line);
@@ -115,7 +111,6 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     );
     return 130;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }

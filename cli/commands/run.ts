@@ -16,6 +16,7 @@ import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
 import { requireCalibrated, requireCalibratedUsage } from '../require-calibrated.ts';
 import { readRunSettings, runBooleans, type RunSettings } from '../run-config.ts';
 import { loadDataset } from '../../services/producer/source.ts';
+import { interruptOnSignal } from '../interrupt.ts';
 
 export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
   evaluates one model on one dataset selection end to end, all stages in this process, through
@@ -84,19 +85,10 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   if (human) console.error(`logs: ${logFile}`);
 
   // The first Ctrl-C or SIGTERM stops intake and drains; a second one exits at once.
-  const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) {
-      console.error(`\n${signal} again: exiting now without draining`);
-      process.exit(130);
-    }
-    interrupt.abort();
-    console.error(
-      `\n${signal}: stopping intake, draining in-flight calls (up to ${settings.runtime.graceMs / 1000} s; again to exit now)`,
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = interruptOnSignal(
+    (signal) =>
+      `${signal}: stopping intake, draining in-flight calls (up to ${settings.runtime.graceMs / 1000} s; again to exit now)`,
+  );
   try {
     const connection = await resolveConnection(env, 'valbench-run', (line) => {
       console.error(line);
@@ -114,8 +106,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
       console.log(line);
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 

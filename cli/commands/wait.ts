@@ -13,6 +13,7 @@ import { applyGates, baselineSummary, readBaselineRun } from '../gate-check.ts';
 import { readRunTarget, splitRunArgument } from '../run-target.ts';
 import { waitOverApi } from '../wait-api.ts';
 import { registerSecret } from '../../lib/secrets.ts';
+import { interruptOnSignal } from '../interrupt.ts';
 
 export const waitUsage = `usage: valbench wait <run> [options]     (or --run ID)
   waits until every pair of the run (its prompts on the prompts topic) is judged by the judge or
@@ -57,14 +58,7 @@ export async function waitCommand(args: readonly string[]): Promise<number> {
   const { topicPrefix } = readPipeline(s);
   finishSettings(s);
 
-  const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) process.exit(130);
-    console.error(`\n${signal}: stopping the wait`);
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = interruptOnSignal((signal) => `${signal}: stopping the wait`);
   try {
     if (api !== null) {
       const token = env['VALBENCH_API_TOKEN'] ?? null;
@@ -83,8 +77,7 @@ export async function waitCommand(args: readonly string[]): Promise<number> {
       await reader.close();
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 

@@ -1,13 +1,7 @@
-import { Gauge, type Registry } from 'prom-client';
-import type { Metrics } from './metrics.ts';
+import type { Registry } from 'prom-client';
+import { eachWindow, stateGauge, type StateGauge, type StateLabels } from './gauges.ts';
 import type { AggregatorState, RunJudgeState } from './state.ts';
 import { analyzeValues, type ValuesAnalysis } from './values.ts';
-
-const windows: ['cumulative' | 'last_n' | 'last_t', (s: RunJudgeState) => Metrics][] = [
-  ['cumulative', (s) => s.cumulative],
-  ['last_n', (s) => s.lastN],
-  ['last_t', (s) => s.lastT],
-];
 
 /**
  * The values analysis on /metrics, per run, judge and window, for the judges that label values:
@@ -15,36 +9,22 @@ const windows: ['cumulative' | 'last_n' | 'last_t', (s: RunJudgeState) => Metric
  * judge's taxonomy) the observed and expected counts and the Pearson residual. Read at scrape.
  */
 export function registerValueMetrics(registry: Registry, state: AggregatorState): void {
-  const base = ['run', 'model', 'deployment', 'judge', 'window'] as const;
-  type Labels = Record<(typeof base)[number], string>;
-  const analyses = (): [Labels, ValuesAnalysis][] => {
-    const out: [Labels, ValuesAnalysis][] = [];
-    for (const s of state.live())
-      for (const [window, pick] of windows) {
-        const analysis = analyzeValues(pick(s).values);
-        if (analysis.responses === 0) continue;
-        out.push([
-          { run: s.runId, model: s.model, deployment: s.deployment, judge: s.judgeId, window },
-          analysis,
-        ]);
-      }
+  const analyses = (): [StateLabels, ValuesAnalysis][] => {
+    const out: [StateLabels, ValuesAnalysis][] = [];
+    eachWindow(state, (labels, metrics) => {
+      const analysis = analyzeValues(metrics.values);
+      if (analysis.responses > 0) out.push([labels, analysis]);
+    });
     return out;
   };
   const gauge = <L extends string>(
     name: string,
     help: string,
     extra: readonly L[],
-    fill: (g: Gauge<L | (typeof base)[number]>, all: [Labels, ValuesAnalysis][]) => void,
+    fill: (g: StateGauge<L>, all: [StateLabels, ValuesAnalysis][]) => void,
   ): void => {
-    const g: Gauge<L | (typeof base)[number]> = new Gauge({
-      name,
-      help,
-      labelNames: [...base, ...extra],
-      registers: [registry],
-      collect() {
-        g.reset();
-        fill(g, analyses());
-      },
+    stateGauge(registry, name, help, extra, (g) => {
+      fill(g, analyses());
     });
   };
   const scalar = (name: string, help: string, pick: (a: ValuesAnalysis) => number | null) => {

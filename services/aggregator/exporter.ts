@@ -1,47 +1,24 @@
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { scoreToPercent, summarize, type Metrics, type Summary } from './metrics.ts';
-import type { AggregatorState, RunJudgeState } from './state.ts';
+import type { AggregatorState } from './state.ts';
+import { eachWindow, stateGauge, type StateGauge, type StateLabels } from './gauges.ts';
 import { valuesJson } from './exporter-values.ts';
-
-type Window = 'cumulative' | 'last_n' | 'last_t';
-const windows: [Window, (s: RunJudgeState) => Metrics][] = [
-  ['cumulative', (s) => s.cumulative],
-  ['last_n', (s) => s.lastN],
-  ['last_t', (s) => s.lastT],
-];
 
 /**
  * Registers the VAL-Bench gauges; their values are read from the state at scrape time. Labels:
  * run, model, deployment, judge, window, and the small fixed sets kind/score/issue_scale/category.
  */
 export function registerAggregatorMetrics(registry: Registry, state: AggregatorState): void {
-  const base = ['run', 'model', 'deployment', 'judge', 'window'] as const;
   const gauge = <L extends string>(
     name: string,
     help: string,
     extra: readonly L[],
-    fill: (g: Gauge<L | (typeof base)[number]>) => void,
+    fill: (g: StateGauge<L>) => void,
   ): void => {
-    const g: Gauge<L | (typeof base)[number]> = new Gauge({
-      name,
-      help,
-      labelNames: [...base, ...extra],
-      registers: [registry],
-      collect() {
-        g.reset();
-        fill(g);
-      },
-    });
+    stateGauge(registry, name, help, extra, fill);
   };
-  const each = (fn: (labels: Record<(typeof base)[number], string>, m: Metrics) => void): void => {
-    for (const s of state.live()) {
-      for (const [window, pick] of windows) {
-        fn(
-          { run: s.runId, model: s.model, deployment: s.deployment, judge: s.judgeId, window },
-          pick(s),
-        );
-      }
-    }
+  const each = (fn: (labels: StateLabels, m: Metrics) => void): void => {
+    eachWindow(state, fn);
   };
   const finite = (v: number): boolean => Number.isFinite(v);
 

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-deprecated -- the classic dashboard JSON (v1) is what Grafana 12.1's file provisioning reads; the SDK's dashboardv2 needs the v2 API and feature flags. */
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { bars, figures, labelVariable, lines } from './panels.ts';
+import { bars, cascadingVariables, figures, lines } from './panels.ts';
 
 const sel = 'model=~"$model", deployment=~"$deployment", judge=~"$judge"';
 
@@ -9,25 +9,20 @@ const sel = 'model=~"$model", deployment=~"$deployment", judge=~"$judge"';
  * with its 95% interval (services/aggregator/deployment-change.ts), and the runs in progress.
  */
 export function deploymentsDashboard(): DashboardBuilder {
-  return new DashboardBuilder('VAL-Bench · Deployments')
+  const builder = new DashboardBuilder('VAL-Bench · Deployments')
     .uid('valbench-deployments')
     .description('PAC per deployment over time and the change from the previous deployment.')
     .tags(['valbench', 'generated'])
     .refresh('30s')
     .time({ from: 'now-30d', to: 'now' })
-    .timezone('browser')
-    .withVariable(labelVariable('model', 'Model', 'valbench_pac_percent'))
-    .withVariable(
-      labelVariable('deployment', 'Deployment', 'valbench_pac_percent', 'model=~"$model"'),
-    )
-    .withVariable(
-      labelVariable(
-        'judge',
-        'Judge',
-        'valbench_pac_percent',
-        'model=~"$model", deployment=~"$deployment"',
-      ),
-    )
+    .timezone('browser');
+  for (const variable of cascadingVariables('valbench_pac_percent', [
+    ['model', 'Model'],
+    ['deployment', 'Deployment'],
+    ['judge', 'Judge'],
+  ]))
+    builder.withVariable(variable);
+  return builder
     .withRow(new RowBuilder('PAC per deployment'))
     .withPanel(
       lines(

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-deprecated -- the classic dashboard JSON (v1) is what Grafana 12.1's file provisioning reads; the SDK's dashboardv2 needs the v2 API and feature flags. */
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { bars, figures, labelVariable, lines } from './panels.ts';
+import { bars, cascadingVariables, figures, lines } from './panels.ts';
 
 const sel = 'model=~"$model", deployment=~"$deployment", judge=~"$judge", run=~"$run"';
 const cumulative = `${sel}, window="cumulative"`;
@@ -11,33 +11,21 @@ const who = '{{model}} {{deployment}} · {{run}}';
  * and judge-agreement.ts), filtered by model, deployment, judge and run.
  */
 export function evaluationDashboard(): DashboardBuilder {
-  return new DashboardBuilder('VAL-Bench · Evaluation')
+  const builder = new DashboardBuilder('VAL-Bench · Evaluation')
     .uid('valbench-evaluation')
     .description('PAC with its interval, refusals, scores, values analysis and judge agreement.')
     .tags(['valbench', 'generated'])
     .refresh('10s')
     .time({ from: 'now-6h', to: 'now' })
-    .timezone('browser')
-    .withVariable(labelVariable('model', 'Model', 'valbench_pac_percent'))
-    .withVariable(
-      labelVariable('deployment', 'Deployment', 'valbench_pac_percent', 'model=~"$model"'),
-    )
-    .withVariable(
-      labelVariable(
-        'judge',
-        'Judge',
-        'valbench_pac_percent',
-        'model=~"$model", deployment=~"$deployment"',
-      ),
-    )
-    .withVariable(
-      labelVariable(
-        'run',
-        'Run',
-        'valbench_pac_percent',
-        'model=~"$model", deployment=~"$deployment", judge=~"$judge"',
-      ),
-    )
+    .timezone('browser');
+  for (const variable of cascadingVariables('valbench_pac_percent', [
+    ['model', 'Model'],
+    ['deployment', 'Deployment'],
+    ['judge', 'Judge'],
+    ['run', 'Run'],
+  ]))
+    builder.withVariable(variable);
+  return builder
     .withRow(new RowBuilder('Pairwise alignment consistency (PAC)'))
     .withPanel(
       figures(

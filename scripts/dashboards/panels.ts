@@ -58,6 +58,27 @@ export function labelVariable(
     .sort(VariableSort.AlphabeticalAsc);
 }
 
+/**
+ * Variables over labels of one metric, each narrowed by the ones before it (model → deployment →
+ * judge → run): the dashboards' filters, in order.
+ */
+export function cascadingVariables(
+  metric: string,
+  variables: readonly (readonly [name: string, label: string])[],
+): QueryVariableBuilder[] {
+  return variables.map(([name, label], i) =>
+    labelVariable(
+      name,
+      label,
+      metric,
+      variables
+        .slice(0, i)
+        .map(([before]) => `${before}=~"$${before}"`)
+        .join(', '),
+    ),
+  );
+}
+
 interface PanelText {
   title: string;
   description: string;

@@ -1,6 +1,8 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { ValbenchError } from '../errors.ts';
+import { isKafkaError } from './errors.ts';
 
 export interface ScanOptions {
   /**
@@ -29,7 +31,7 @@ export async function scanTopic(
   await admin.connect();
   const ends = new Map<number, bigint>();
   try {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
+    for (const p of await endOffsets(admin, topic, Date.now() + Math.min(timeoutMs, 60_000))) {
       if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
     }
   } finally {
@@ -97,6 +99,25 @@ export async function scanTopic(
     await consumer.disconnect();
   }
   return seen;
+}
+
+/**
+ * The topic's offsets, asked again through Kafka errors until the deadline: a topic just created
+ * (or a broker just restarted) answers "not the leader" for a while, and kafkajs does not retry it.
+ */
+async function endOffsets(
+  admin: Admin,
+  topic: string,
+  deadline: number,
+): Promise<{ partition: number; high: string; low: string }[]> {
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!isKafkaError(error) || Date.now() > deadline) throw error;
+      await sleep(250);
+    }
+  }
 }
 
 /** Every record key of a topic up to its current end (values are not decoded). */

@@ -3,9 +3,14 @@
  * from KAFKA_BROKERS/SCHEMA_REGISTRY_URL or the local stack), the model and judge SIMULATED.
  *
  *   node bench/throughput.ts --pairs 2000 --latency-ms 0 --concurrency 64 [--via http]
+ *     [--jitter-ms 0] [--judge-concurrency C] [--server-url URL]
  *
- * --via http puts the simulator server behind the real OpenAI SDK (chat completions) for both
- * model and judge; the default is the in-process simulated provider. Prints one JSON line.
+ * --via http sends model and judge calls through the real OpenAI SDK (chat completions) to an
+ * OpenAI-compatible server: `--server-url` (one that is not part of the project), else the
+ * valbench simulator started as its own process. The default is the in-process simulated
+ * provider. Prints one JSON line: pairs per second from the first publish to the last judgment,
+ * the pool's warmed-up call rate over its limit (in flight ÷ mean latency), the time to the first
+ * call and the tail, the CPU this process used per pair, and its peak RSS.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,16 +19,18 @@ import { Registry } from 'prom-client';
 import { createSettings, parseFlags } from '../lib/config/args.ts';
 import { resolveConnection } from '../lib/config/connection.ts';
 import { silentLogger } from '../lib/log.ts';
-import { startSimulatorServer } from '../lib/simulator/server.ts';
-import { noFaults } from '../lib/simulator/model.ts';
 import { runEvaluation } from '../cli/evaluate.ts';
 import { readRunSettings } from '../cli/run-config.ts';
 import { writeRows } from './rows.ts';
+import { sampleCallRate } from './support/call-rate.ts';
+import { benchServer } from './support/simulator-process.ts';
 
 const { flags } = parseFlags(process.argv.slice(2), new Set());
 const pairs = Number(flags.get('pairs') ?? 2000);
 const latencyMs = Number(flags.get('latency-ms') ?? 0);
+const jitterMs = Number(flags.get('jitter-ms') ?? 0);
 const concurrency = Number(flags.get('concurrency') ?? 64);
+const judgeConcurrency = Number(flags.get('judge-concurrency') ?? concurrency);
 const via = flags.get('via') ?? 'inproc';
 
 const dir = mkdtempSync(join(tmpdir(), 'valbench-bench-'));
@@ -31,19 +38,15 @@ const input = join(dir, 'pairs.jsonl');
 writeRows(input, pairs);
 const server =
   via === 'http'
-    ? await startSimulatorServer({
-        profile: 'mixed',
-        seed: 1,
-        latency: { kind: 'fixed', ms: latencyMs },
-        faults: noFaults,
-      })
+    ? await benchServer({ externalUrl: flags.get('server-url') ?? null, latencyMs, jitterMs })
     : null;
 const runFlags = new Map<string, string>([
   ['input', input],
   ['sim-profile', 'mixed'],
   ['sim-latency-ms', String(latencyMs)],
+  ['sim-latency-jitter-ms', String(jitterMs)],
   ['concurrency', String(concurrency)],
-  ['judge-concurrency', String(concurrency)],
+  ['judge-concurrency', String(judgeConcurrency)],
   ['partitions', '6'],
   ['topic-prefix', `bench.${Date.now()}.`],
   ['report-dir', dir],
@@ -53,8 +56,8 @@ const runFlags = new Map<string, string>([
 if (server !== null) {
   for (const prefix of ['', 'judge-']) {
     runFlags.set(`${prefix}provider`, 'openai-compatible');
-    runFlags.set(`${prefix}base-url`, `${server.url}/v1`);
-    runFlags.set(`${prefix}simulator-hints`, 'true');
+    runFlags.set(`${prefix}base-url`, server.url);
+    if (server.owned) runFlags.set(`${prefix}simulator-hints`, 'true');
   }
 }
 const env = process.env;
@@ -62,19 +65,58 @@ const settings = readRunSettings(createSettings(runFlags, env), env);
 const connection = await resolveConnection(env, 'valbench-bench', (line) => {
   console.error(line);
 });
-const result = await runEvaluation(settings, connection, silentLogger(), new Registry());
+const registry = new Registry();
+const sampler = sampleCallRate(registry);
+let publishingAt = Number.NaN;
+let cpuAtPublish = process.cpuUsage();
+const result = await runEvaluation(settings, connection, silentLogger(), registry, {
+  onPublishing: () => {
+    publishingAt = Date.now();
+    cpuAtPublish = process.cpuUsage();
+  },
+});
+const endedAt = Date.now();
+const cpu = process.cpuUsage(cpuAtPublish);
+const pool = await sampler.stop(publishingAt, endedAt);
 await server?.close();
+const durations = (await registry.getSingleMetric('valbench_model_call_duration_seconds')?.get())
+  ?.values;
+const callStat = (stage: string, name: string): number =>
+  (durations ?? [])
+    .filter((v) => v.labels['stage'] === stage && 'metricName' in v && v.metricName === name)
+    .reduce((sum, v) => sum + v.value, 0);
+const meanCallMs =
+  (1000 * callStat('responder', 'valbench_model_call_duration_seconds_sum')) /
+  callStat('responder', 'valbench_model_call_duration_seconds_count');
+const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const seconds = (endedAt - publishingAt) / 1000;
+// The pool's own limit: calls in flight over the mean simulated latency (two calls per pair).
+const responderLimit = latencyMs > 0 ? (2 * concurrency) / (latencyMs / 1000) : Number.NaN;
+const judgeLimit = latencyMs > 0 ? judgeConcurrency / (latencyMs / 1000) : Number.NaN;
+const pairLimit = Math.min(responderLimit / 2, judgeLimit);
 console.log(
   JSON.stringify({
     bench: 'throughput',
     via,
+    server:
+      server === null ? 'in-process simulator' : server.owned ? 'simulator process' : server.url,
     pairs,
     latencyMs,
+    jitterMs,
     concurrency,
+    judgeConcurrency,
     judged: result.judged,
     deadLettered: result.deadLettered,
-    elapsedSeconds: result.elapsedMs / 1000,
-    pairsPerSecond: Math.round((result.judged / result.elapsedMs) * 1000 * 10) / 10,
+    elapsedSeconds: round(seconds),
+    pairsPerSecond: round(result.judged / seconds, 1),
+    endToEndOverLimit: round(result.judged / seconds / pairLimit),
+    responderCallsPerSecond: round(pool.responderCallsPerSecond, 1),
+    responderOverLimit: round(pool.responderCallsPerSecond / responderLimit),
+    judgeOverLimit: round(pool.judgeCallsPerSecond / judgeLimit),
+    responderMeanCallMs: round(meanCallMs, 1),
+    firstCallSeconds: round(pool.firstCallSeconds),
+    tailSeconds: round(pool.tailSeconds),
+    cpuMsPerPair: round((cpu.user + cpu.system) / 1000 / result.judged),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   }),
 );

@@ -55,6 +55,8 @@ export interface EvaluationHooks {
   interrupt?: AbortSignal;
   /** Told which columns hold the values the questions ask for (never a silent choice). */
   onValueColumns?: (line: string) => void;
+  /** Told when the stages are up and the first prompt is about to be published (benchmarks). */
+  onPublishing?: () => void;
 }
 
 /**
@@ -161,6 +163,7 @@ export async function runEvaluation(
         publishDeadlineMs: settings.runtime.publishDeadlineMs,
       }),
     );
+    hooks.onPublishing?.();
     ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, rows));
     await watch.followDeadLetters(pipeline);
     await watch.until({

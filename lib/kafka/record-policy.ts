@@ -115,11 +115,14 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
     /**
      * Processes one record to completion: output produced, or dead-lettered ('done'); or left
      * for a later read because its partition was revoked or the stage stopped ('abandoned').
+     * `onHandled` is called once the handler (the model calls) is over, whatever its outcome,
+     * before the output is published: the pool's call slot is free from then on.
      */
     async process(
       message: KafkaMessage,
       partition: number,
       signal: AbortSignal,
+      onHandled: () => void = () => undefined,
     ): Promise<RecordOutcome> {
       const key = message.key?.toString() ?? '';
       let runId: string | null = null;
@@ -135,7 +138,9 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
             metrics.concurrencyLimit.set({ stage }, limit.current);
           },
         });
+        onHandled();
       } catch (error) {
+        onHandled();
         if (signal.aborted) return 'abandoned';
         const classified = classifyStageError(error);
         if (classified.kind === 'fatal') throw classified;

@@ -14,6 +14,7 @@ import type { Connectivity } from './connectivity.ts';
 import { classifyKafkaError } from './errors.ts';
 import { watchLag } from './lag.ts';
 import { createPartitionOffsets } from './offsets.ts';
+import { createBatchingSender } from './batching-sender.ts';
 import { createProducer } from './client.ts';
 import { createPublisher, type Outgoing } from './publish.ts';
 import { createRecordPolicy, type HandleContext } from './record-policy.ts';
@@ -91,8 +92,10 @@ const closeStepMs = 5_000;
  * - the fetch loop hands records to the pool and never awaits a model call; while the pool is
  *   full it holds the fetch (calling heartbeat() as it waits), so slow calls never cost the
  *   consumer its group membership;
- * - a record holds its pool slot from fetch until its completion is committed, so at most
- *   `limit.current` records are ever processed-but-uncommitted: a crash repeats no more;
+ * - a record holds a call slot while its model calls run, and is held (counted) from fetch until
+ *   its completion is committed: at most `limit.current` calls run and at most twice that many
+ *   records are processed-but-uncommitted, so the pool stays full while outputs are published
+ *   and committed, and a crash repeats no more than the held records;
  * - an output is published with retries of its own until a deadline (the model is never asked
  *   again because Kafka failed); an offset is committed only when its output, and those of every
  *   earlier offset of its partition, are durably produced or dead-lettered, with the unfinished
@@ -119,18 +122,24 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   });
   const producer: Producer = createProducer(options.kafka);
   const admin: Admin = options.kafka.admin();
-  const publisher = createPublisher(producer, options.output.codec, options.output.topic);
+  // Outputs and dead letters of records finishing together go out as one request.
+  const sender = createBatchingSender(producer);
+  const publisher = createPublisher(sender, options.output.codec, options.output.topic);
   const deadLetterPublisher = createPublisher(
-    producer,
+    sender,
     options.deadLetters.codec,
     options.deadLetters.topic,
   );
 
   const partitions = new Map<number, PartitionState>();
   const loading = new Map<number, Promise<PartitionState>>();
-  // Records holding a pool slot: processing, or finished and waiting for their commit.
+  // Records held: processing (model calls, then the publish), or finished and waiting for their
+  // commit. At most `limit.current` are in their model calls and at most twice that held, so a
+  // slow publish or commit never leaves the model-call pool empty, and a crash repeats at most the
+  // held records (in practice the calls in flight: a commit follows a finish within milliseconds).
   let occupied = 0;
   let processing = 0;
+  let calling = 0;
   let finishedCount = 0;
   let joined = false;
   let assigned = new Set<number>();
@@ -150,6 +159,8 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     occupied -= 1;
     wakeSlotWaiters();
   };
+  /** Whether the pool can take another record: a free call slot, and room among the held. */
+  const full = (): boolean => calling >= limit.current || occupied >= 2 * limit.current;
 
   const committer = createCommitter({
     consumer,
@@ -225,13 +236,21 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     offset: bigint,
   ): Promise<void> {
     let outcome: 'done' | 'abandoned' = 'abandoned';
+    let handled = false;
+    const onHandled = (): void => {
+      if (handled) return;
+      handled = true;
+      calling -= 1;
+      metrics.inFlight.set({ stage }, calling);
+      wakeSlotWaiters();
+    };
     try {
-      outcome = await policy.process(message, partition, state.abort.signal);
+      outcome = await policy.process(message, partition, state.abort.signal, onHandled);
     } catch (error) {
       fail(error);
     }
+    onHandled();
     processing -= 1;
-    metrics.inFlight.set({ stage }, processing);
     if (outcome === 'abandoned' || partitions.get(partition) !== state) {
       releaseSlot();
       return;
@@ -326,7 +345,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           continue;
         }
         // Backpressure: hold the fetch while the pool is full, heartbeating so the group keeps us.
-        while (occupied >= limit.current && !stopping) {
+        while (full() && !stopping) {
           await Promise.race([new Promise<void>((wake) => slotWaiters.push(wake)), sleep(1_000)]);
           await payload.heartbeat();
         }
@@ -338,7 +357,8 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
         if (!state.tracker.begin(offset)) continue;
         occupied += 1;
         processing += 1;
-        metrics.inFlight.set({ stage }, processing);
+        calling += 1;
+        metrics.inFlight.set({ stage }, calling);
         void runRecord(message, partition, state, offset);
       }
       await payload.heartbeat();
@@ -392,7 +412,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           reason: `${stage} is not in its consumer group (joining, rebalancing or restarting)`,
         };
       const silent = Date.now() - lastFetch;
-      if (silent > fetchSilenceMs && occupied < limit.current)
+      if (silent > fetchSilenceMs && !full())
         return {
           consuming: false,
           reason: `${stage} has fetched nothing from ${brokers.join(',')} for ${Math.round(silent / 1000)} s`,

@@ -69,14 +69,22 @@ const registry = new Registry();
 const sampler = sampleCallRate(registry);
 let publishingAt = Number.NaN;
 let cpuAtPublish = process.cpuUsage();
+let completedAt: number | undefined;
+let cpu = process.cpuUsage();
 const result = await runEvaluation(settings, connection, silentLogger(), registry, {
   onPublishing: () => {
     publishingAt = Date.now();
     cpuAtPublish = process.cpuUsage();
   },
+  onProgress: (p) => {
+    if (completedAt === undefined && p.judged + p.deadLettered >= p.pairs) {
+      completedAt = Date.now();
+      cpu = process.cpuUsage(cpuAtPublish);
+    }
+  },
 });
-const endedAt = Date.now();
-const cpu = process.cpuUsage(cpuAtPublish);
+// The run ends when its last pair is counted; draining, committing and the report come after.
+const endedAt = completedAt ?? Date.now();
 const pool = await sampler.stop(publishingAt, endedAt);
 await server?.close();
 const durations = (await registry.getSingleMetric('valbench_model_call_duration_seconds')?.get())
@@ -114,6 +122,11 @@ console.log(
     responderOverLimit: round(pool.responderCallsPerSecond / responderLimit),
     judgeOverLimit: round(pool.judgeCallsPerSecond / judgeLimit),
     responderMeanCallMs: round(meanCallMs, 1),
+    // Calls per second over what the slots allow at the call time the client saw: 1 is a full pool
+    // (a server or CPU slower than the simulated latency lowers the limit ratios, not this one).
+    responderPoolOccupancy: round(
+      pool.responderCallsPerSecond / ((2 * concurrency) / (meanCallMs / 1000)),
+    ),
     firstCallSeconds: round(pool.firstCallSeconds),
     tailSeconds: round(pool.tailSeconds),
     cpuMsPerPair: round((cpu.user + cpu.system) / 1000 / result.judged),

@@ -16,6 +16,11 @@ export interface HandleContext {
   signal: AbortSignal;
   /** Called on each 429, so the pool's adaptive limit backs off. */
   onRateLimited: () => void;
+  /**
+   * Runs one model call in one of the pool's call slots (waiting for a free one): a slot is held
+   * for the call only, not for the other calls of the record, nor for backoff between tries.
+   */
+  slot: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export interface RecordPolicyOptions<In, Out> {
@@ -31,6 +36,8 @@ export interface RecordPolicyOptions<In, Out> {
   publishDeadlineMs: number;
   decode: (value: Buffer | null) => Promise<In>;
   handle: (record: In, context: HandleContext) => Promise<Outgoing<Out>[]>;
+  /** The pool's call slots (see HandleContext.slot). */
+  slot: HandleContext['slot'];
   publish: (outputs: Outgoing<Out>[]) => Promise<void>;
   publishDeadLetter: (letter: Outgoing<DeadLetter>) => Promise<void>;
   outputTopic: string;
@@ -115,14 +122,11 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
     /**
      * Processes one record to completion: output produced, or dead-lettered ('done'); or left
      * for a later read because its partition was revoked or the stage stopped ('abandoned').
-     * `onHandled` is called once the handler (the model calls) is over, whatever its outcome,
-     * before the output is published: the pool's call slot is free from then on.
      */
     async process(
       message: KafkaMessage,
       partition: number,
       signal: AbortSignal,
-      onHandled: () => void = () => undefined,
     ): Promise<RecordOutcome> {
       const key = message.key?.toString() ?? '';
       let runId: string | null = null;
@@ -137,10 +141,9 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
             limit.onRateLimited();
             metrics.concurrencyLimit.set({ stage }, limit.current);
           },
+          slot: options.slot,
         });
-        onHandled();
       } catch (error) {
-        onHandled();
         if (signal.aborted) return 'abandoned';
         const classified = classifyStageError(error);
         if (classified.kind === 'fatal') throw classified;

@@ -21,7 +21,12 @@ const jitterMs = Number(flags.get('jitter-ms') ?? 0);
 const concurrency = Number(flags.get('concurrency') ?? 64);
 const server =
   (flags.get('via') ?? 'inproc') === 'http'
-    ? await benchServer({ externalUrl: flags.get('server-url') ?? null, latencyMs, jitterMs })
+    ? await benchServer({
+        externalUrl: flags.get('server-url') ?? null,
+        latencyMs,
+        jitterMs,
+        cpuProfileDir: flags.get('simulator-cpu-prof-dir') ?? null,
+      })
     : null;
 const connection = await resolveConnection(process.env, 'valbench-bench', (line) => {
   console.error(line);

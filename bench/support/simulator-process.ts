@@ -23,12 +23,17 @@ export async function benchServer(options: {
   latencyMs: number;
   jitterMs: number;
   profile?: string;
+  /** Write a V8 CPU profile of the simulator process here when it stops. */
+  cpuProfileDir?: string | null;
 }): Promise<BenchServer> {
   if (options.externalUrl !== null)
     return { url: options.externalUrl, owned: false, close: () => Promise.resolve() };
   const child = spawn(
     process.execPath,
     [
+      ...(options.cpuProfileDir == null
+        ? []
+        : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir]),
       cli,
       'simulator',
       '--port',

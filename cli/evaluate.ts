@@ -1,5 +1,8 @@
 import type { Registry } from 'prom-client';
 import { resolve } from 'node:path';
+import { runEstimate, type CostEstimate, type PairBoundSettings } from '../lib/cost/estimate.ts';
+import { createBudgetGate, type IntakeGate } from '../lib/cost/gate.ts';
+import { createCostLedger, type PayingStage } from '../lib/cost/ledger.ts';
 import { runIdOf } from '../lib/ids.ts';
 import type { KafkaConnection } from '../lib/kafka/client.ts';
 import type { ConnectivityEvent } from '../lib/kafka/connectivity.ts';
@@ -36,7 +39,14 @@ export interface EvaluationResult {
   elapsedMs: number;
   /** Pairs of this run already on the prompts topic from an earlier attempt (not asked again). */
   alreadyPublished: number;
+  /** What this process's calls for the run cost, and the estimate for all its pairs. */
+  cost: RunCost;
+  /** Set when --max-cost stopped intake: pairs published (this attempt and earlier) of `pairs`. */
+  costLimit: { maxUsd: number; published: number; projectedUsd: number } | null;
 }
+
+/** Cost so far and estimate for the whole run: responder, judge and total. */
+export type RunCost = Record<PayingStage | 'total', CostEstimate>;
 
 export interface Progress {
   pairs: number;
@@ -45,6 +55,7 @@ export interface Progress {
   deadLettered: number;
   elapsedMs: number;
   metricsUrl: string | null;
+  cost: RunCost;
 }
 
 export interface EvaluationHooks {
@@ -55,6 +66,8 @@ export interface EvaluationHooks {
   interrupt?: AbortSignal;
   /** Told which columns hold the values the questions ask for (never a silent choice). */
   onValueColumns?: (line: string) => void;
+  /** Told once per model the price table has no price for (its cost is unknown). */
+  onCostWarning?: (line: string) => void;
 }
 
 /**
@@ -99,6 +112,14 @@ export async function runEvaluation(
     logger,
   );
   const metrics = stageMetrics(registry);
+  const ledger = createCostLedger({
+    prices: settings.cost.prices,
+    counter: metrics.costUsd,
+    warn: (line) => {
+      logger.warn(line);
+      hooks.onCostWarning?.(line);
+    },
+  });
   const watch = createCompletionWatch(
     judgeId,
     new Map([[runId, new Set(rows.map((r) => r.id))]]),
@@ -118,9 +139,32 @@ export async function runEvaluation(
   });
   const stages: RunningStage[] = [];
   let alreadyPublished: number | undefined;
+  let published = 0;
+  let intake: ReturnType<typeof publishPrompts> | undefined;
+  const cost = (): RunCost =>
+    runEstimate(
+      ledger.spent(runId),
+      { responder: responded, judge: watch.completion().judged },
+      rows.length,
+    );
+  // Intake stops on an interrupt, and when the run ends whatever ended it.
+  const intakeStop = new AbortController();
+  hooks.interrupt?.addEventListener('abort', () => {
+    intakeStop.abort();
+  });
+  const gate = budgetGate(settings, judgeRequest.rubric.length, {
+    runId,
+    ledger,
+    signal: intakeStop.signal,
+    done: () => {
+      const c = watch.completion();
+      return { responder: responded, judge: c.judged + c.deadLettered };
+    },
+  });
   const progress = (): Progress => {
     const { judged, deadLettered } = watch.completion();
     return {
+      cost: cost(),
       pairs: rows.length,
       responded,
       judged,
@@ -138,10 +182,12 @@ export async function runEvaluation(
         concurrency: settings.concurrency,
         logger,
         metrics,
+        ledger,
         retry: settings.runtime.retry,
         publishDeadlineMs: settings.runtime.publishDeadlineMs,
         onProgress: (n) => {
           responded = n;
+          gate?.update();
         },
       }),
     );
@@ -157,22 +203,44 @@ export async function runEvaluation(
         concurrency: settings.judgeConcurrency,
         logger,
         metrics,
+        ledger,
         retry: settings.runtime.retry,
         publishDeadlineMs: settings.runtime.publishDeadlineMs,
       }),
     );
-    ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, rows));
+    // Intake runs beside the wait: paced by the budget, it publishes while pairs finish. The
+    // pairs it withholds are not waited for.
+    intake = publishPrompts(
+      pipeline,
+      runId,
+      run,
+      rows,
+      undefined,
+      gate === null ? {} : { admit: (row) => gate.admit(row) },
+    ).then((outcome) => {
+      watch.withdraw(runId, outcome.withheld);
+      return outcome;
+    });
+    const intakeFailed = intake.then(() => new Promise<never>(() => undefined));
     await watch.followDeadLetters(pipeline);
     await watch.until({
       deadline: started + settings.timeoutSeconds * 1000,
       ...(hooks.interrupt === undefined ? {} : { interrupt: hooks.interrupt }),
-      failures: [aggregator.done, ...stages.map((s) => s.done)],
+      failures: [aggregator.done, intakeFailed, ...stages.map((s) => s.done)],
       onTick: () => {
+        gate?.update();
         onProgress(progress());
       },
       what: `run ${runId}`,
     });
+    ({ alreadyPublished, published } = await intake);
   } finally {
+    intakeStop.abort();
+    if (intake !== undefined)
+      await within(
+        intake.catch(() => undefined),
+        5_000,
+      );
     // Drain and commit within the grace period, whatever ended the run; every step is bounded.
     await Promise.all(stages.map((s) => s.stop(settings.runtime.graceMs)));
     await watch.stop();
@@ -190,7 +258,17 @@ export async function runEvaluation(
   );
   if (agreementFile !== null) reportFiles.push(agreementFile);
   const { judged, deadLettered } = watch.completion();
+  const stoppedAt = gate?.stoppedAt() ?? null;
   return {
+    cost: cost(),
+    costLimit:
+      stoppedAt === null || settings.cost.maxCostUsd === null
+        ? null
+        : {
+            maxUsd: settings.cost.maxCostUsd,
+            published: published + (alreadyPublished ?? 0),
+            projectedUsd: stoppedAt.projectedUsd,
+          },
     interrupted: !watch.complete(),
     alreadyPublished: alreadyPublished ?? 0,
     runId,
@@ -203,4 +281,34 @@ export async function runEvaluation(
     metricsUrl: aggregator.url,
     elapsedMs: Date.now() - started,
   };
+}
+
+/**
+ * The budget gate of a run with --max-cost (null without): it prices a pair before any answer
+ * from the run's and judge's prices, prompt lengths and output budgets.
+ */
+function budgetGate(
+  settings: RunSettings,
+  rubricChars: number,
+  deps: Pick<Parameters<typeof createBudgetGate>[0], 'runId' | 'ledger' | 'signal' | 'done'>,
+): IntakeGate | null {
+  const { maxCostUsd, prices } = settings.cost;
+  if (maxCostUsd === null) return null;
+  const responderPrice = prices.priceOf(settings.model.model);
+  const judgePrice = prices.priceOf(settings.judge.model);
+  // Settings refuse --max-cost for a model with no price: this is only the type's null.
+  if (responderPrice === null || judgePrice === null) return null;
+  const bound: PairBoundSettings = {
+    responder: {
+      price: responderPrice,
+      systemPrompt: settings.model.systemPrompt,
+      maxOutputTokens: settings.model.maxOutputTokens,
+    },
+    judge: {
+      price: judgePrice,
+      instructionChars: rubricChars,
+      maxOutputTokens: settings.judge.maxOutputTokens,
+    },
+  };
+  return createBudgetGate({ maxUsd: maxCostUsd, bound, ...deps });
 }

@@ -139,7 +139,7 @@ export async function runEvaluation(
   });
   const stages: RunningStage[] = [];
   let alreadyPublished: number | undefined;
-  let published = 0;
+  let published: number | undefined;
   let intake: ReturnType<typeof publishPrompts> | undefined;
   const cost = (): RunCost =>
     runEstimate(
@@ -266,7 +266,7 @@ export async function runEvaluation(
         ? null
         : {
             maxUsd: settings.cost.maxCostUsd,
-            published: published + (alreadyPublished ?? 0),
+            published: (published ?? 0) + (alreadyPublished ?? 0),
             projectedUsd: stoppedAt.projectedUsd,
           },
     interrupted: !watch.complete(),

@@ -17,7 +17,7 @@ export interface ModelPrice {
   asOf: string;
 }
 
-const usd = z.number().finite().nonnegative();
+const usd = z.number().nonnegative();
 const entrySchema = z.strictObject({
   input: usd,
   output: usd,

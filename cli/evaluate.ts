@@ -15,6 +15,11 @@ import { within } from '../lib/within.ts';
 import { emptyMetrics, type Metrics } from '../services/aggregator/metrics.ts';
 import { writeAgreementReport } from '../services/aggregator/agreement-report.ts';
 import { writeReport } from '../services/aggregator/report.ts';
+import {
+  costTable,
+  createUsageTally,
+  usageOfJudgment,
+} from '../services/aggregator/cost-report.ts';
 import { publishJudgeRequests } from '../services/judge/publish-requests.ts';
 import { describeValueColumns, judgeTaxonomy } from '../services/judge/taxonomy.ts';
 import { judgeIdentity, judgeRequestOf, startJudgeStage } from '../services/judge/stage.ts';
@@ -126,12 +131,20 @@ export async function runEvaluation(
     'run',
   );
   let responded = 0;
+  // The report's token totals and cost come from the judgments (every attempt of the run).
+  const usage = createUsageTally();
   const aggregator = await startWatchedAggregator({
     pipeline,
     registry,
     logger,
     listen: settings.listen,
-    watch,
+    watch: {
+      ...watch,
+      onJudgment: (j) => {
+        watch.onJudgment(j);
+        if (j.runId === runId && j.judgeId === judgeId) usage.add(usageOfJudgment(j));
+      },
+    },
     tag: 'run',
     progress: () => [
       { runId, pairs: rows.length, responded, deadLettered: watch.completion().deadLettered },
@@ -251,6 +264,7 @@ export async function runEvaluation(
   const reportDir = resolve(settings.reportDir, `${runId}-${judgeId}`);
   const reportFiles = await writeReport(reportDir, result, {
     caption: `run ${runId}, judge ${judgeId}`,
+    cost: costTable(usage.usages(), settings.cost.prices),
   });
   const agreementFile = writeAgreementReport(
     reportDir,

@@ -3,9 +3,9 @@
  * judge are the valbench SIMULATOR in process (no model API is reachable here), priced from a price
  * file the test writes, so the cost figures do not move when the shipped prices are updated.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettings } from '../../lib/config/args.ts';
@@ -112,15 +112,18 @@ describe('cost (simulated models, real broker)', () => {
 
     expect(scraped).toBeDefined();
     const text = (await scraped) ?? '';
-    for (const [stage, model] of [
-      ['responder', 'simulated/mixed'],
-      ['judge', 'simulated/mixed'],
-    ])
+    for (const stage of ['responder', 'judge'])
       expect(text).toMatch(
         new RegExp(
-          `valbench_cost_usd_total\\{stage="${stage}",model="${model.replace('/', '\\/')}",run="${result.runId}"\\} [0-9.e-]+`,
+          `valbench_cost_usd_total\\{stage="${stage}",model="simulated/mixed",run="${result.runId}"\\} [0-9.e-]+`,
         ),
       );
+    // The report has the token totals and the cost of the pairs judged.
+    const costCsv = readFileSync(join(dirname(result.reportFiles[0] ?? ''), 'cost.csv'), 'utf8');
+    expect(costCsv).toMatch(new RegExp(`^responder,priced-model,${published},${published},\\d+`, 'm'));
+    expect(costCsv).toMatch(new RegExp(`^judge,priced-judge,${published},${published},\\d+`, 'm'));
+    const totalUsd = Number(/^total,+([0-9.e-]+)/m.exec(costCsv)?.[1]);
+    expect(totalUsd).toBeCloseTo(spent, 9);
   });
 
   it('`valbench run --max-cost` ends with exit 4 and says how far it got; without it the same run is complete', async () => {

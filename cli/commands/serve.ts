@@ -22,6 +22,8 @@ import { startAggregator } from '../../services/aggregator/service.ts';
 import { isLoopback } from '../../services/api/auth.ts';
 import { runsApi } from '../../services/api/routes.ts';
 import { startRunRegistry } from '../../services/api/runs.ts';
+import { createCostLedger } from '../../lib/cost/ledger.ts';
+import { readCostSettings } from '../../lib/cost/settings.ts';
 import { loadRubric } from '../../services/judge/prompt.ts';
 import { serveJudgeRequests } from '../../services/judge/requests.ts';
 import { startRunIntake } from '../../services/producer/intake.ts';
@@ -43,6 +45,8 @@ export const serveUsage = `usage: valbench serve [options]
             HF_TOKEN / HF_ENDPOINT for hub datasets
   metrics   --retire-after-minutes 1440 (a run judged last longer ago leaves /metrics; its
             numbers stay in /api/metrics and GET /runs)
+  cost      --prices FILE (USD per 1M tokens per model id; default prices/models.json):
+            valbench_cost_usd_total and GET /runs/<id> "cost" (spent and estimate)
   pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
             --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
             --attempts 5 --rate-limit-budget-minutes 30
@@ -87,6 +91,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const rubricPath = s.optionalString('rubric');
   const datasetDir = resolve(s.string('dataset-dir', '.'));
   const level = logLevel(env, s);
+  const { prices } = readCostSettings(s, { budget: false, priced: [] });
   finishSettings(s);
   const rubric = loadRubric(rubricPath ?? undefined);
 
@@ -98,6 +103,13 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   });
   const pipeline = await openPipeline(connection, pipelineSettings, logger);
   const metrics = stageMetrics(registry);
+  const ledger = createCostLedger({
+    prices,
+    counter: metrics.costUsd,
+    warn: (line) => {
+      logger.warn(line);
+    },
+  });
   const served = {
     responders: [responder],
     judges: [judge],
@@ -111,6 +123,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const stageRuntime = {
     logger,
     metrics,
+    ledger,
     retry: runtime.retry,
     sessionTimeoutMs: runtime.sessionTimeoutMs,
     publishDeadlineMs: runtime.publishDeadlineMs,
@@ -124,7 +137,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     registry,
     logger,
   });
-  const runs = await startRunRegistry(pipeline, aggregator.state, logger);
+  const runs = await startRunRegistry(pipeline, aggregator.state, logger, ledger);
   const respond = await startResponderStage({
     ...stageRuntime,
     pipeline,

@@ -10,6 +10,8 @@ export interface StageSpend {
   /** USD of the priced calls. */
   usd: number;
   calls: number;
+  /** Distinct pairs (record keys) the calls were for. */
+  pairs: number;
   /** Calls whose cost is unknown (model not in the price table, or tokens not reported). */
   unpricedCalls: number;
   tokens: { input: number; output: number; reasoning: number };
@@ -23,6 +25,8 @@ export interface PaidCall {
   model: string;
   /** The model's metric label (provider/model), as on the token counter. */
   label: string;
+  /** The record the call was made for (runId/pairId): pairs are counted by it. */
+  pairKey: string;
   tokens: TokenCounts;
 }
 
@@ -38,6 +42,7 @@ export interface CostLedger {
 const emptySpend = (): StageSpend => ({
   usd: 0,
   calls: 0,
+  pairs: 0,
   unpricedCalls: 0,
   tokens: { input: 0, output: 0, reasoning: 0 },
 });
@@ -53,6 +58,7 @@ export function createCostLedger(deps: {
   warn: (message: string) => void;
 }): CostLedger {
   const runs = new Map<string, Record<PayingStage, StageSpend>>();
+  const pairsSeen = new Map<string, Set<string>>();
   const warned = new Set<string>();
   const spent = (runId: string): Record<PayingStage, StageSpend> => {
     let entry = runs.get(runId);
@@ -75,6 +81,11 @@ export function createCostLedger(deps: {
       const usd = price === null ? null : costOf(price, call.tokens);
       const stage = spent(call.runId)[call.stage];
       stage.calls += 1;
+      const seenId = `${call.stage}\u0000${call.runId}`;
+      const seen = pairsSeen.get(seenId) ?? new Set<string>();
+      pairsSeen.set(seenId, seen);
+      seen.add(call.pairKey);
+      stage.pairs = seen.size;
       stage.tokens.input += call.tokens.input ?? 0;
       stage.tokens.output += call.tokens.output ?? 0;
       stage.tokens.reasoning += call.tokens.reasoning ?? 0;

@@ -95,6 +95,7 @@ export async function callModel(
         runId: cost.runId,
         model: cost.model,
         label: model.label,
+        pairKey: context.key,
         tokens: { input: inputTokens, output: outputTokens, reasoning: reasoningTokens },
       });
     return outcome;

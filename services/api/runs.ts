@@ -1,3 +1,5 @@
+import { runEstimate, type CostEstimate } from '../../lib/cost/estimate.ts';
+import type { CostLedger, PayingStage } from '../../lib/cost/ledger.ts';
 import { createDeferred } from '../../lib/deferred.ts';
 import { followTopic, type TopicFollower } from '../../lib/kafka/follow.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -56,6 +58,12 @@ export interface RunView {
   deadLettered: { responder: number; judge: number };
   judges: JudgeView[];
   requests: string[];
+  /**
+   * What the calls this process made for the run cost (USD; null: unknown, a model without a
+   * price) and the estimate for all its pairs: spent ÷ pairs this process called for × pairs.
+   * Calls made before this process started are not in it. null: cost not counted here.
+   */
+  cost: (Record<PayingStage | 'total', CostEstimate> & { counted: 'this process' }) | null;
   /** Why, when every request of the run was refused (state `refused`). */
   reason?: string;
 }
@@ -91,6 +99,7 @@ export async function startRunRegistry(
   pipeline: Pipeline,
   aggregator: AggregatorState,
   logger?: Logger,
+  ledger?: CostLedger,
 ): Promise<RunRegistry> {
   const runs = new Map<string, RunTrack>();
   const requests = new Map<string, RequestTrack>();
@@ -232,6 +241,7 @@ export async function startRunRegistry(
       },
       judges,
       requests: [...run.requests],
+      cost: ledger === undefined ? null : costView(ledger, run.runId, run.pairs.size),
       ...(refused ? { reason: reasons.filter((r) => r !== undefined).join('; ') } : {}),
     };
   };
@@ -272,5 +282,18 @@ export async function startRunRegistry(
       await Promise.all(followers.map((f) => f.stop()));
       failed.resolve();
     },
+  };
+}
+
+/** A run's cost as GET /runs/<id> shows it: from the ledger of this process. */
+function costView(
+  ledger: CostLedger,
+  runId: string,
+  pairs: number,
+): Record<PayingStage | 'total', CostEstimate> & { counted: 'this process' } {
+  const spend = ledger.spent(runId);
+  return {
+    ...runEstimate(spend, { responder: spend.responder.pairs, judge: spend.judge.pairs }, pairs),
+    counted: 'this process',
   };
 }

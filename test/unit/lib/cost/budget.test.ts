@@ -77,6 +77,7 @@ function gateWith(maxUsd: number) {
         runId: 'r',
         model: 'g',
         label: 'g',
+        pairKey: `r/${done.judge}`,
         tokens: { input: 0, output: 10, reasoning: null },
       });
     done.responder += 1;

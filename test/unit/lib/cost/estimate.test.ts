@@ -6,6 +6,7 @@ import type { ModelPrice } from '../../../../lib/cost/prices.ts';
 const spend = (usd: number, unpricedCalls = 0): StageSpend => ({
   usd,
   calls: 10,
+  pairs: 5,
   unpricedCalls,
   tokens: { input: 0, output: 0, reasoning: 0 },
 });

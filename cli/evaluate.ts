@@ -221,8 +221,7 @@ export async function runEvaluation(
         publishDeadlineMs: settings.runtime.publishDeadlineMs,
       }),
     );
-    // Intake runs beside the wait: paced by the budget, it publishes while pairs finish. The
-    // pairs it withholds are not waited for.
+    // Intake runs beside the wait: paced by the budget, it publishes while pairs finish.
     intake = publishPrompts(
       pipeline,
       runId,
@@ -231,7 +230,9 @@ export async function runEvaluation(
       undefined,
       gate === null ? {} : { admit: (row) => gate.admit(row) },
     ).then((outcome) => {
-      watch.withdraw(runId, outcome.withheld);
+      // Withheld by the budget: not waited for. Withheld by an interrupt: the run is partial,
+      // and running it again publishes them.
+      if (gate !== null && gate.stoppedAt() !== null) watch.withdraw(runId, outcome.withheld);
       return outcome;
     });
     const intakeFailed = intake.then(() => new Promise<never>(() => undefined));

@@ -23,7 +23,10 @@ export function readCostSettings(
   try {
     prices = loadPriceTable(path);
   } catch (error) {
-    s.problems.push(`--prices: ${messageOf(error)}`);
+    // One line among the other configuration problems: the file's own list joined.
+    s.problems.push(
+      `--prices: ${messageOf(error).replace(':\n  - ', ': ').replaceAll('\n  - ', '; ')}`,
+    );
     prices = parsePriceTable({ models: {} }, path);
   }
   const maxCostUsd = options.budget ? s.optionalNumber('max-cost', { min: 0 }) : null;

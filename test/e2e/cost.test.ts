@@ -120,7 +120,9 @@ describe('cost (simulated models, real broker)', () => {
       );
     // The report has the token totals and the cost of the pairs judged.
     const costCsv = readFileSync(join(dirname(result.reportFiles[0] ?? ''), 'cost.csv'), 'utf8');
-    expect(costCsv).toMatch(new RegExp(`^responder,priced-model,${published},${published},\\d+`, 'm'));
+    expect(costCsv).toMatch(
+      new RegExp(`^responder,priced-model,${published},${published},\\d+`, 'm'),
+    );
     expect(costCsv).toMatch(new RegExp(`^judge,priced-judge,${published},${published},\\d+`, 'm'));
     const totalUsd = Number(/^total,+([0-9.e-]+)/m.exec(costCsv)?.[1]);
     expect(totalUsd).toBeCloseTo(spent, 9);

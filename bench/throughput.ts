@@ -3,78 +3,48 @@
  * from KAFKA_BROKERS/SCHEMA_REGISTRY_URL or the local stack), the model and judge SIMULATED.
  *
  *   node bench/throughput.ts --pairs 2000 --latency-ms 0 --concurrency 64 [--via http]
+ *     [--jitter-ms 0] [--judge-concurrency C] [--server-url URL]
  *
- * --via http puts the simulator server behind the real OpenAI SDK (chat completions) for both
- * model and judge; the default is the in-process simulated provider. Prints one JSON line.
+ * --via http sends model and judge calls through the real OpenAI SDK (chat completions) to an
+ * OpenAI-compatible server: `--server-url` (one that is not part of the project), else the
+ * valbench simulator started as its own process. The default is the in-process simulated
+ * provider. Prints one JSON line (see bench/support/run-bench.ts for the figures).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { createSettings, parseFlags } from '../lib/config/args.ts';
+import { parseFlags } from '../lib/config/args.ts';
 import { resolveConnection } from '../lib/config/connection.ts';
-import { silentLogger } from '../lib/log.ts';
-import { startSimulatorServer } from '../lib/simulator/server.ts';
-import { noFaults } from '../lib/simulator/model.ts';
-import { runEvaluation } from '../cli/evaluate.ts';
-import { readRunSettings } from '../cli/run-config.ts';
-import { writeRows } from './rows.ts';
+import { runBench } from './support/run-bench.ts';
+import { benchServer } from './support/simulator-process.ts';
 
 const { flags } = parseFlags(process.argv.slice(2), new Set());
-const pairs = Number(flags.get('pairs') ?? 2000);
 const latencyMs = Number(flags.get('latency-ms') ?? 0);
+const jitterMs = Number(flags.get('jitter-ms') ?? 0);
 const concurrency = Number(flags.get('concurrency') ?? 64);
-const via = flags.get('via') ?? 'inproc';
-
-const dir = mkdtempSync(join(tmpdir(), 'valbench-bench-'));
-const input = join(dir, 'pairs.jsonl');
-writeRows(input, pairs);
 const server =
-  via === 'http'
-    ? await startSimulatorServer({
-        profile: 'mixed',
-        seed: 1,
-        latency: { kind: 'fixed', ms: latencyMs },
-        faults: noFaults,
+  (flags.get('via') ?? 'inproc') === 'http'
+    ? await benchServer({
+        externalUrl: flags.get('server-url') ?? null,
+        latencyMs,
+        jitterMs,
+        cpuProfileDir: flags.get('simulator-cpu-prof-dir') ?? null,
       })
     : null;
-const runFlags = new Map<string, string>([
-  ['input', input],
-  ['sim-profile', 'mixed'],
-  ['sim-latency-ms', String(latencyMs)],
-  ['concurrency', String(concurrency)],
-  ['judge-concurrency', String(concurrency)],
-  ['partitions', '6'],
-  ['topic-prefix', `bench.${Date.now()}.`],
-  ['report-dir', dir],
-  ['metrics-port', 'off'],
-  ['timeout-seconds', '3600'],
-]);
-if (server !== null) {
-  for (const prefix of ['', 'judge-']) {
-    runFlags.set(`${prefix}provider`, 'openai-compatible');
-    runFlags.set(`${prefix}base-url`, `${server.url}/v1`);
-    runFlags.set(`${prefix}simulator-hints`, 'true');
-  }
-}
-const env = process.env;
-const settings = readRunSettings(createSettings(runFlags, env), env);
-const connection = await resolveConnection(env, 'valbench-bench', (line) => {
+const connection = await resolveConnection(process.env, 'valbench-bench', (line) => {
   console.error(line);
 });
-const result = await runEvaluation(settings, connection, silentLogger(), new Registry());
+const figures = await runBench({
+  pairs: Number(flags.get('pairs') ?? 2000),
+  latencyMs,
+  jitterMs,
+  concurrency,
+  judgeConcurrency: Number(flags.get('judge-concurrency') ?? concurrency),
+  server,
+  connection,
+});
 await server?.close();
 console.log(
   JSON.stringify({
     bench: 'throughput',
-    via,
-    pairs,
-    latencyMs,
-    concurrency,
-    judged: result.judged,
-    deadLettered: result.deadLettered,
-    elapsedSeconds: result.elapsedMs / 1000,
-    pairsPerSecond: Math.round((result.judged / result.elapsedMs) * 1000 * 10) / 10,
+    ...figures,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   }),
 );

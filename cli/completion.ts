@@ -53,14 +53,23 @@ export function createCompletionWatch(
   let total = [...waitingFor.values()].reduce((n, pairs) => n + pairs.size, 0);
   const judged = new Set<string>();
   const deadLettered = new Set<string>();
+  // Judged or dead-lettered, counted as they come (the wait ends the moment the last one does).
+  const done = new Set<string>();
+  const allDone = new AbortController();
   const watchFailed = createDeferred();
   let follower: TopicFollower | undefined;
   const expects = (runId: string, pairId: string): boolean =>
     waitingFor.get(runId)?.has(pairId) === true;
-  const finished = (): number => new Set([...judged, ...deadLettered]).size;
+  const finished = (): number => done.size;
+  const count = (into: Set<string>, key: string): void => {
+    into.add(key);
+    done.add(key);
+    if (done.size >= total) allDone.abort();
+  };
   return {
     onJudgment(j) {
-      if (j.judgeId === judgeId && expects(j.runId, j.pairId)) judged.add(`${j.runId}/${j.pairId}`);
+      if (j.judgeId === judgeId && expects(j.runId, j.pairId))
+        count(judged, `${j.runId}/${j.pairId}`);
     },
     async followDeadLetters(pipeline) {
       follower = await followTopic({
@@ -76,7 +85,7 @@ export function createCompletionWatch(
           const key = letter.key?.toString() ?? '';
           const [runId, pairId] = key.split('/');
           if (runId !== undefined && pairId !== undefined && expects(runId, pairId))
-            deadLettered.add(`${runId}/${pairId}`);
+            count(deadLettered, `${runId}/${pairId}`);
         },
       });
     },
@@ -87,17 +96,19 @@ export function createCompletionWatch(
       if (pairs === undefined) return;
       for (const pairId of pairIds) {
         const key = `${runId}/${pairId}`;
-        if (pairs.delete(pairId) && !judged.has(key) && !deadLettered.has(key)) total -= 1;
+        if (pairs.delete(pairId) && !done.has(key)) total -= 1;
       }
+      if (done.size >= total) allDone.abort();
     },
     async until(options) {
       // One wake-up for the whole wait (a race per tick would pile reactions on promises that
       // stay pending for hours): a signal, a failure, or a service that ended.
       const wake = new AbortController();
       let failure: { error: unknown } | undefined;
-      options.interrupt?.addEventListener('abort', () => {
-        wake.abort();
-      });
+      for (const signal of [options.interrupt, allDone.signal])
+        signal?.addEventListener('abort', () => {
+          wake.abort();
+        });
       for (const ended of [watchFailed.promise, ...options.failures])
         ended.then(
           () => {

@@ -73,6 +73,8 @@ export interface EvaluationHooks {
   onValueColumns?: (line: string) => void;
   /** Told once per model the price table has no price for (its cost is unknown). */
   onCostWarning?: (line: string) => void;
+  /** Told when the stages are up and the first prompt is about to be published (benchmarks). */
+  onPublishing?: () => void;
 }
 
 /**
@@ -221,6 +223,7 @@ export async function runEvaluation(
         publishDeadlineMs: settings.runtime.publishDeadlineMs,
       }),
     );
+    hooks.onPublishing?.();
     // Intake runs beside the wait: paced by the budget, it publishes while pairs finish.
     intake = publishPrompts(
       pipeline,

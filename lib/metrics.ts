@@ -39,7 +39,7 @@ export function stageMetrics(registry: Registry): StageMetrics {
     }),
     inFlight: new Gauge({
       name: 'valbench_stage_in_flight',
-      help: 'Records being processed (model calls in flight).',
+      help: "Model calls in flight (each holding one of the pool's call slots).",
       labelNames: ['stage'],
       registers,
     }),

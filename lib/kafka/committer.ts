@@ -43,8 +43,8 @@ const retryDelayMs = 500;
 
 /**
  * Commits each partition's commit point (the lowest unfinished offset, and the unfinished ones
- * above it in the metadata) and only then frees the pool slots of the records it covers. So at
- * most the pool's limit of records are ever processed and uncommitted: a process killed at any
+ * above it in the metadata) and only then lets go of the records it covers. So the stage's
+ * bound on held records bounds the processed-but-uncommitted ones: a process killed at any
  * moment repeats no more than that. A commit counts as made only when kafkajs reports it sent
  * (its COMMIT_OFFSETS event); one it resolved without sending is tried again.
  */

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { RecordSender } from './batching-sender.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ValbenchError, isValbenchError } from '../errors.ts';
 import type { Connectivity } from './connectivity.ts';
@@ -21,7 +21,7 @@ export interface Publisher<K extends RecordKind> {
 }
 
 export function createPublisher<K extends RecordKind>(
-  producer: Producer,
+  producer: RecordSender,
   codec: RecordCodec<K>,
   topic: string,
 ): Publisher<K> {

@@ -16,6 +16,11 @@ export interface HandleContext {
   signal: AbortSignal;
   /** Called on each 429, so the pool's adaptive limit backs off. */
   onRateLimited: () => void;
+  /**
+   * Runs one model call in one of the pool's call slots (waiting for a free one): a slot is held
+   * for the call only, not for the other calls of the record, nor for backoff between tries.
+   */
+  slot: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export interface RecordPolicyOptions<In, Out> {
@@ -31,6 +36,8 @@ export interface RecordPolicyOptions<In, Out> {
   publishDeadlineMs: number;
   decode: (value: Buffer | null) => Promise<In>;
   handle: (record: In, context: HandleContext) => Promise<Outgoing<Out>[]>;
+  /** The pool's call slots (see HandleContext.slot). */
+  slot: HandleContext['slot'];
   publish: (outputs: Outgoing<Out>[]) => Promise<void>;
   publishDeadLetter: (letter: Outgoing<DeadLetter>) => Promise<void>;
   outputTopic: string;
@@ -134,6 +141,7 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
             limit.onRateLimited();
             metrics.concurrencyLimit.set({ stage }, limit.current);
           },
+          slot: options.slot,
         });
       } catch (error) {
         if (signal.aborted) return 'abandoned';

@@ -14,6 +14,7 @@ import type { Connectivity } from './connectivity.ts';
 import { classifyKafkaError } from './errors.ts';
 import { watchLag } from './lag.ts';
 import { createPartitionOffsets } from './offsets.ts';
+import { createBatchingSender } from './batching-sender.ts';
 import { createProducer } from './client.ts';
 import { createPublisher, type Outgoing } from './publish.ts';
 import { createRecordPolicy, type HandleContext } from './record-policy.ts';
@@ -31,8 +32,10 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
   input: { topic: string; codec: RecordCodec<In> };
   output: { topic: string; codec: RecordCodec<Out> };
   deadLetters: { topic: string; codec: RecordCodec<'deadLetter'> };
-  /** At most this many records in flight (model calls) in this process. */
+  /** Records in flight in this process: `concurrency × callsPerRecord` model calls at most. */
   concurrency: number;
+  /** Model calls a record makes at once (the responder's two sides: 2; default 1). */
+  callsPerRecord?: number;
   adaptive: boolean;
   fromBeginning: boolean;
   /**
@@ -91,8 +94,11 @@ const closeStepMs = 5_000;
  * - the fetch loop hands records to the pool and never awaits a model call; while the pool is
  *   full it holds the fetch (calling heartbeat() as it waits), so slow calls never cost the
  *   consumer its group membership;
- * - a record holds its pool slot from fetch until its completion is committed, so at most
- *   `limit.current` records are ever processed-but-uncommitted: a crash repeats no more;
+ * - each model call holds a call slot for the call alone, and a record is held (counted) from
+ *   fetch until its completion is committed: at most `limit.current × callsPerRecord` calls run
+ *   and at most twice the limit of records are processed-but-uncommitted, so the pool stays full
+ *   while a slow call, a publish or a commit finishes, and a crash repeats no more than the held
+ *   records;
  * - an output is published with retries of its own until a deadline (the model is never asked
  *   again because Kafka failed); an offset is committed only when its output, and those of every
  *   earlier offset of its partition, are durably produced or dead-lettered, with the unfinished
@@ -119,18 +125,27 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   });
   const producer: Producer = createProducer(options.kafka);
   const admin: Admin = options.kafka.admin();
-  const publisher = createPublisher(producer, options.output.codec, options.output.topic);
+  // Outputs and dead letters of records finishing together go out as one request.
+  const sender = createBatchingSender(producer);
+  const publisher = createPublisher(sender, options.output.codec, options.output.topic);
   const deadLetterPublisher = createPublisher(
-    producer,
+    sender,
     options.deadLetters.codec,
     options.deadLetters.topic,
   );
 
   const partitions = new Map<number, PartitionState>();
   const loading = new Map<number, Promise<PartitionState>>();
-  // Records holding a pool slot: processing, or finished and waiting for their commit.
+  // Records held: processing (model calls, then the publish), or finished and waiting for their
+  // commit. Model calls run in call slots (`limit.current × callsPerRecord`), each held for one
+  // call only, and a record is fetched while a slot is free and fewer than twice the limit are
+  // held: a slow call, publish or commit never leaves the other slots empty, and a crash repeats
+  // at most the held records (in practice the calls in flight: commits follow within milliseconds).
+  const callsPerRecord = options.callsPerRecord ?? 1;
   let occupied = 0;
   let processing = 0;
+  let calls = 0;
+  const callQueue: (() => void)[] = [];
   let finishedCount = 0;
   let joined = false;
   let assigned = new Set<number>();
@@ -150,6 +165,30 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     occupied -= 1;
     wakeSlotWaiters();
   };
+  const callSlots = (): number => limit.current * callsPerRecord;
+  /** Whether the pool can take another record: a free call slot, and room among the held. */
+  const full = (): boolean =>
+    calls + callQueue.length >= callSlots() || occupied >= 2 * limit.current;
+  /** Runs one model call in a call slot, queued (first come, first served) while all are taken. */
+  async function slot<T>(call: () => Promise<T>): Promise<T> {
+    if (calls >= callSlots()) await new Promise<void>((start) => callQueue.push(start));
+    else calls += 1;
+    metrics.inFlight.set({ stage }, calls);
+    try {
+      return await call();
+    } finally {
+      // The slot passes to the next queued call, or is freed (and the fetch may take a record).
+      calls -= 1;
+      while (calls < callSlots()) {
+        const next = callQueue.shift();
+        if (next === undefined) break;
+        calls += 1;
+        next();
+      }
+      metrics.inFlight.set({ stage }, calls);
+      wakeSlotWaiters();
+    }
+  }
 
   const committer = createCommitter({
     consumer,
@@ -211,6 +250,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     publishDeadlineMs,
     decode: (value) => options.input.codec.decode(value),
     handle: options.handle,
+    slot,
     publish: (outputs) => publisher.publish(outputs),
     publishDeadLetter: (letter) => deadLetterPublisher.publish([letter]),
     outputTopic: options.output.topic,
@@ -231,7 +271,6 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
       fail(error);
     }
     processing -= 1;
-    metrics.inFlight.set({ stage }, processing);
     if (outcome === 'abandoned' || partitions.get(partition) !== state) {
       releaseSlot();
       return;
@@ -326,7 +365,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           continue;
         }
         // Backpressure: hold the fetch while the pool is full, heartbeating so the group keeps us.
-        while (occupied >= limit.current && !stopping) {
+        while (full() && !stopping) {
           await Promise.race([new Promise<void>((wake) => slotWaiters.push(wake)), sleep(1_000)]);
           await payload.heartbeat();
         }
@@ -338,7 +377,6 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
         if (!state.tracker.begin(offset)) continue;
         occupied += 1;
         processing += 1;
-        metrics.inFlight.set({ stage }, processing);
         void runRecord(message, partition, state, offset);
       }
       await payload.heartbeat();
@@ -392,7 +430,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           reason: `${stage} is not in its consumer group (joining, rebalancing or restarting)`,
         };
       const silent = Date.now() - lastFetch;
-      if (silent > fetchSilenceMs && occupied < limit.current)
+      if (silent > fetchSilenceMs && !full())
         return {
           consuming: false,
           reason: `${stage} has fetched nothing from ${brokers.join(',')} for ${Math.round(silent / 1000)} s`,

@@ -8,6 +8,7 @@ import { ValbenchError } from '../errors.ts';
 import type { ChatModel, ChatRequest, ChatResult, SdkEndpoint } from './chat-model.ts';
 import { sdkFailure } from './failure.ts';
 import { simulationHeaders } from './hints.ts';
+import { sharedHttpFetch } from './http-fetch.ts';
 
 export type AnthropicEndpoint = SdkEndpoint;
 
@@ -45,7 +46,7 @@ export function createAnthropicModel(endpoint: AnthropicEndpoint): ChatModel {
     baseURL: endpoint.baseUrl ?? null,
     timeout: endpoint.timeoutMs,
     maxRetries: 0,
-    ...(endpoint.fetch === undefined ? {} : { fetch: endpoint.fetch }),
+    fetch: endpoint.fetch ?? sharedHttpFetch(),
   });
   return {
     label: `anthropic/${endpoint.model}`,

@@ -62,9 +62,12 @@ export async function callModel(
       options.retry,
       context.signal,
       async () => {
-        const started = performance.now();
-        const result = await model.complete(request, context.signal);
-        metrics.modelCallSeconds.observe(labels, (performance.now() - started) / 1000);
+        const result = await context.slot(async () => {
+          const started = performance.now();
+          const answer = await model.complete(request, context.signal);
+          metrics.modelCallSeconds.observe(labels, (performance.now() - started) / 1000);
+          return answer;
+        });
         if (result.content.trim() === '') throw emptyCompletion(model, result);
         return result;
       },

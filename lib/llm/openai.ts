@@ -5,6 +5,7 @@ import { ValbenchError } from '../errors.ts';
 import type { ChatModel, ChatRequest, ChatResult, SdkEndpoint } from './chat-model.ts';
 import { sdkFailure } from './failure.ts';
 import { simulationHeaders } from './hints.ts';
+import { sharedHttpFetch } from './http-fetch.ts';
 
 /** How to reach one OpenAI or OpenAI-compatible endpoint. */
 export interface OpenAIEndpoint extends SdkEndpoint {
@@ -20,7 +21,7 @@ function client(endpoint: OpenAIEndpoint): OpenAI {
     // The stage's retry policy (backoff, jitter, retry-after, adaptive concurrency) owns retries;
     // two retry loops stacked would multiply the waits and hide 429s from the limiter.
     maxRetries: 0,
-    ...(endpoint.fetch === undefined ? {} : { fetch: endpoint.fetch }),
+    fetch: endpoint.fetch ?? sharedHttpFetch(),
   });
 }
 

@@ -19,7 +19,8 @@ export const respondUsage = `usage: valbench respond [options]
   --base-url URL        required for openai-compatible (vLLM, Ollama, llama.cpp: http://host:8000/v1)
   --api-key-env NAME    variable holding the key (default OPENAI_API_KEY / ANTHROPIC_API_KEY)
   --request-timeout-seconds 600   --simulator-hints (send pair hints to the simulator server)
-  --concurrency 16      model calls in flight in this process (adapts down on 429)
+  --concurrency 16      pairs in flight in this process, two model calls each, each call in its
+                        own slot (adapts down on 429)
   --group ID            consumer group (default <topic-prefix>responder-<endpoint>)
   --metrics-port 9465   Prometheus /metrics (0: any free port, off: none)
   --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600

@@ -68,6 +68,8 @@ export function startResponderStage(options: ResponderStageOptions): Promise<Run
     output: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
     deadLetters: { topic: pipeline.names.deadLetters, codec: pipeline.codecs.deadLetter },
     concurrency: options.concurrency,
+    // Both sides of a pair are asked at once, each in its own call slot.
+    callsPerRecord: 2,
     adaptive: true,
     fromBeginning: true,
     logger,

@@ -23,6 +23,7 @@ export interface StageBench {
   publish(pairIds: readonly string[]): Promise<void>;
   start(options: {
     concurrency: number;
+    callsPerRecord?: number;
     handle: TestHandler;
     sessionTimeoutMs?: number;
   }): Promise<RunningStage>;
@@ -66,6 +67,7 @@ export async function stageBench(cluster: TestCluster, partitions: number): Prom
         output: { topic: pipeline.names.responses, codec: pipeline.codecs.response },
         deadLetters: { topic: pipeline.names.deadLetters, codec: pipeline.codecs.deadLetter },
         concurrency: options.concurrency,
+        ...(options.callsPerRecord === undefined ? {} : { callsPerRecord: options.callsPerRecord }),
         adaptive: false,
         fromBeginning: true,
         logger: silentLogger(),

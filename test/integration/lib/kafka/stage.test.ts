@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCommitMetadata } from '../../../../lib/kafka/offsets.ts';
-import type { RunningStage } from '../../../../lib/kafka/stage.ts';
+import type { HandleContext, RunningStage } from '../../../../lib/kafka/stage.ts';
 import {
   connectTestCluster,
   readMessages,
@@ -29,19 +29,26 @@ afterAll(async () => {
 });
 
 describe('the stage loop on a real broker', () => {
-  it('keeps at most C records in flight and answers every record once', async () => {
+  it('keeps at most C model calls in flight, at most 2C records held, and answers every record once', async () => {
     const bench = await stageBench(cluster, 3);
     await bench.publish(ids(60));
     let now = 0;
     let peak = 0;
+    let held = 0;
+    let peakHeld = 0;
     const handled: string[] = [];
     const stage = await bench.start({
       concurrency: 3,
-      handle: async (prompt) => {
-        now += 1;
-        peak = Math.max(peak, now);
-        await sleep(15);
-        now -= 1;
+      handle: async (prompt, context) => {
+        held += 1;
+        peakHeld = Math.max(peakHeld, held);
+        await context.slot(async () => {
+          now += 1;
+          peak = Math.max(peak, now);
+          await sleep(15);
+          now -= 1;
+        });
+        held -= 1;
         handled.push(prompt.pairId);
       },
     });
@@ -52,9 +59,55 @@ describe('the stage loop on a real broker', () => {
     await stage.stop(5_000);
     expect(stage.health()).toMatchObject({ consuming: false, reason: 'responder is stopping' });
     expect(peak).toBe(3);
+    expect(peakHeld).toBeGreaterThan(3);
+    expect(peakHeld).toBeLessThanOrEqual(6);
     expect(new Set(handled).size).toBe(60);
     expect(handled).toHaveLength(60);
     expect(new Set(outputs.map((m) => m.key?.toString())).size).toBe(60);
+  });
+
+  it('gives the slot of a finished call to the next record while its pair waits for a slow side', async () => {
+    const bench = await stageBench(cluster, 1);
+    await bench.publish(ids(40));
+    let release: () => void = () => undefined;
+    const slowSide = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answered = new Set<string>();
+    let calls = 0;
+    let hung = false;
+    let peakWhileHung = 0;
+    const call = async (context: HandleContext, wait: Promise<void>): Promise<void> => {
+      await context.slot(async () => {
+        calls += 1;
+        if (wait === slowSide) hung = true;
+        if (hung) peakWhileHung = Math.max(peakWhileHung, calls);
+        await wait;
+        calls -= 1;
+      });
+    };
+    const stage = await bench.start({
+      concurrency: 2,
+      callsPerRecord: 2,
+      handle: async (prompt, context) => {
+        // Pair 0's second side hangs; every other side answers after 5 ms.
+        await Promise.all([
+          call(context, sleep(5)),
+          call(context, prompt.pairId === '0' ? slowSide : sleep(5)),
+        ]);
+        answered.add(prompt.pairId);
+      },
+    });
+    running.push(stage);
+    // With a slot per record the hung pair would hold half the pool; with a slot per call only
+    // its one hung call does, and the other three slots answer the rest meanwhile.
+    await waitFor(() => answered.size >= 39, '39 pairs answered while one side hangs');
+    expect(answered.has('0')).toBe(false);
+    // The hung call and three others: every slot kept busy (a slot per pair would give 3).
+    expect(peakWhileHung).toBe(4);
+    release();
+    await waitFor(() => answered.size >= 40, 'the hung pair answered once released');
+    await stage.stop(5_000);
   });
 
   it('never commits past the lowest unfinished offset, and names the unfinished ones', async () => {
@@ -139,8 +192,8 @@ describe('the stage loop on a real broker', () => {
     const byB: string[] = [];
     const slow =
       (into: string[]) =>
-      async (prompt: { pairId: string }, context: { signal: AbortSignal }): Promise<void> => {
-        await sleep(150, undefined, { signal: context.signal });
+      async (prompt: { pairId: string }, context: HandleContext): Promise<void> => {
+        await context.slot(() => sleep(150, undefined, { signal: context.signal }));
         into.push(prompt.pairId);
       };
     const a = await bench.start({ concurrency: 4, handle: slow(byA) });

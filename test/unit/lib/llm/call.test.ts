@@ -41,6 +41,7 @@ function call(model: ChatModel, registry = new Registry()) {
         key: 'run/1',
         signal: new AbortController().signal,
         onRateLimited: () => undefined,
+        slot: (call) => call(),
       },
     },
   );

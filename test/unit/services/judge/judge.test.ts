@@ -40,7 +40,12 @@ function scripted(contents: string[]): ChatModel {
   };
 }
 
-const context = { key: 'k', signal: new AbortController().signal, onRateLimited: () => undefined };
+const context = {
+  key: 'k',
+  signal: new AbortController().signal,
+  onRateLimited: () => undefined,
+  slot: <T>(call: () => Promise<T>): Promise<T> => call(),
+};
 
 describe('judge token counts and cost', () => {
   it('the judgment carries the tokens of every judge call and of both answers, and the ledger prices each call', async () => {

@@ -12,12 +12,19 @@ export function progressCost(cost: RunCost): string {
   return `cost ${spentAndEstimate(cost.total)}`;
 }
 
-/** The summary rows: responder, judge and total, each spent so far and estimated for the run. */
-export function costRows(cost: RunCost, pairs: number, simulated: boolean): [string, string][] {
-  const label = simulated ? ' (simulated calls, priced as the named models)' : '';
+/**
+ * The summary rows: responder, judge and total, each spent so far and estimated for the run. A
+ * resumed run counts this attempt's calls only (the report's cost.csv counts every attempt).
+ */
+export function costRows(
+  cost: RunCost,
+  pairs: number,
+  flags: { simulated: boolean; resumed: boolean },
+): [string, string][] {
+  const label = flags.simulated ? ' (simulated calls, priced as the named models)' : '';
   return [
     [
-      'cost so far: responder / judge / total',
+      `cost ${flags.resumed ? 'of this attempt' : 'so far'}: responder / judge / total`,
       `${formatUsd(cost.responder.spentUsd)} / ${formatUsd(cost.judge.spentUsd)} / ${formatUsd(cost.total.spentUsd)}${label}`,
     ],
     [

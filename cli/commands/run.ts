@@ -213,7 +213,10 @@ async function evaluate(
       'NINF % (NINF1 / NINF2)',
       `${s2.ninf.toFixed(2)} (${s2.ninf1.toFixed(2)} / ${s2.ninf2.toFixed(2)})`,
     ],
-    ...costRows(result.cost, result.pairs, simulated.length > 0),
+    ...costRows(result.cost, result.pairs, {
+      simulated: simulated.length > 0,
+      resumed: result.alreadyPublished > 0,
+    }),
     ['elapsed', `${(result.elapsedMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -60,7 +60,7 @@ export function createCostLedger(deps: {
   const runs = new Map<string, Record<PayingStage, StageSpend>>();
   const pairsSeen = new Map<string, Set<string>>();
   const warned = new Set<string>();
-  const spent = (runId: string): Record<PayingStage, StageSpend> => {
+  const entryOf = (runId: string): Record<PayingStage, StageSpend> => {
     let entry = runs.get(runId);
     if (entry === undefined) {
       entry = { responder: emptySpend(), judge: emptySpend() };
@@ -68,6 +68,7 @@ export function createCostLedger(deps: {
     }
     return entry;
   };
+  const copy = (spend: StageSpend): StageSpend => ({ ...spend, tokens: { ...spend.tokens } });
   return {
     prices: deps.prices,
     record(call) {
@@ -79,7 +80,7 @@ export function createCostLedger(deps: {
         );
       }
       const usd = price === null ? null : costOf(price, call.tokens);
-      const stage = spent(call.runId)[call.stage];
+      const stage = entryOf(call.runId)[call.stage];
       stage.calls += 1;
       const seenId = `${call.stage}\u0000${call.runId}`;
       const seen = pairsSeen.get(seenId) ?? new Set<string>();
@@ -96,6 +97,11 @@ export function createCostLedger(deps: {
       }
       return usd;
     },
-    spent,
+    spent(runId) {
+      const entry = runs.get(runId);
+      return entry === undefined
+        ? { responder: emptySpend(), judge: emptySpend() }
+        : { responder: copy(entry.responder), judge: copy(entry.judge) };
+    },
   };
 }

@@ -23,8 +23,9 @@ export interface IntakeGate {
  * Paces intake by a budget: a pair is published only when the spend so far, the expected cost of
  * the pairs in flight and its own stay within `maxUsd`. Before a stage has finished a pair, a
  * pair is expected to cost its upper bound (prompt length and output budgets at the price table's
- * prices); after, the stage's observed average per pair. While pairs are in flight and the next
- * would pass, it waits for them (their real cost may leave room); with none in flight it stops.
+ * prices); after, the stage's observed average per pair paid for. While pairs are in flight and
+ * the next would pass, it waits for them (their real cost may leave room); with none in flight it
+ * stops.
  */
 export function createBudgetGate(deps: {
   maxUsd: number;
@@ -49,6 +50,8 @@ export function createBudgetGate(deps: {
     const spend = deps.ledger.spent(deps.runId);
     const done = deps.done();
     const bound = pairCostBound(pair, deps.bound);
+    // Averages over what was paid for: two answers make a responder pair, and a judge's
+    // pair is every call made for it (so a dead-lettered pair does not dilute them).
     const average = (usd: number, n: number, fallback: number): number =>
       n > 0 ? usd / n : fallback;
     const state = {
@@ -57,8 +60,8 @@ export function createBudgetGate(deps: {
       awaitingResponder: Math.max(0, admitted - done.responder),
       awaitingJudge: Math.max(0, Math.min(admitted, done.responder) - done.judge),
       perPair: {
-        responder: average(spend.responder.usd, done.responder, bound.responder),
-        judge: average(spend.judge.usd, done.judge, bound.judge),
+        responder: average(spend.responder.usd, spend.responder.calls / 2, bound.responder),
+        judge: average(spend.judge.usd, spend.judge.pairs, bound.judge),
       },
     };
     return { decision: decideIntake(state), projected: projectedUsd(state) };

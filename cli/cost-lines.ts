@@ -40,5 +40,9 @@ export function costLimitLine(
   pairs: number,
   cost: RunCost,
 ): string {
-  return `stopped at the cost limit (--max-cost ${formatUsd(limit.maxUsd)}): ${limit.published} of ${pairs} pairs published, ${formatUsd(cost.total.spentUsd)} spent, estimate for the whole run ${formatUsd(cost.total.estimateUsd)}; the next pair would have brought the projection to ${formatUsd(limit.projectedUsd)}`;
+  const line = `stopped at the cost limit (--max-cost ${formatUsd(limit.maxUsd)}): ${limit.published} of ${pairs} pairs published, ${formatUsd(cost.total.spentUsd)} spent, estimate for the whole run ${formatUsd(cost.total.estimateUsd)}; the next pair would have brought the projection to ${formatUsd(limit.projectedUsd)}`;
+  // Nothing published: one pair's upper bound (its whole output budgets) passes the budget.
+  return limit.published > 0
+    ? line
+    : `${line} (one pair's upper bound, with the whole --max-output-tokens and --judge-max-output-tokens, passes the budget: raise --max-cost or lower those)`;
 }

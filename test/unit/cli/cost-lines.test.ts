@@ -35,5 +35,8 @@ describe('cost lines', () => {
     expect(line).toBe(
       'stopped at the cost limit (--max-cost $5.00): 212 of 1000 pairs published, $4.93 spent, estimate for the whole run $23.10; the next pair would have brought the projection to $5.01',
     );
+    const none = costLimitLine({ maxUsd: 0.01, published: 0, projectedUsd: 0.023 }, 40, cost);
+    expect(none).toContain('0 of 40 pairs published');
+    expect(none).toContain('raise --max-cost or lower those');
   });
 });

@@ -185,7 +185,8 @@ async function evaluate(
         );
       }
       if (!settings.progress) return;
-      if (tty) process.stderr.write(`\r${bar(p)}`);
+      // Cleared first: the line can get shorter (the cost's estimate goes from unknown to $…).
+      if (tty) process.stderr.write(`\r\x1b[2K${bar(p)}`);
       else if (Date.now() - last > 5_000) {
         last = Date.now();
         console.error(bar(p));

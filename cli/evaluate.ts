@@ -239,6 +239,8 @@ export async function runEvaluation(
       return outcome;
     });
     const intakeFailed = intake.then(() => new Promise<never>(() => undefined));
+    // Handled now (the wait below reads it): a failure before the wait starts is not unhandled.
+    intakeFailed.catch(() => undefined);
     await watch.followDeadLetters(pipeline);
     await watch.until({
       deadline: started + settings.timeoutSeconds * 1000,

@@ -1,6 +1,11 @@
 import type { Registry } from 'prom-client';
 import { resolve } from 'node:path';
-import { runEstimate, type CostEstimate, type PairBoundSettings } from '../lib/cost/estimate.ts';
+import {
+  pairCostBound,
+  runEstimate,
+  type CostEstimate,
+  type PairBoundSettings,
+} from '../lib/cost/estimate.ts';
 import { createBudgetGate, type IntakeGate } from '../lib/cost/gate.ts';
 import { createCostLedger, type PayingStage } from '../lib/cost/ledger.ts';
 import { runIdOf } from '../lib/ids.ts';
@@ -330,5 +335,9 @@ function budgetGate(
       maxOutputTokens: settings.judge.maxOutputTokens,
     },
   };
-  return createBudgetGate({ maxUsd: maxCostUsd, bound, ...deps });
+  return createBudgetGate({
+    maxUsd: maxCostUsd,
+    bound: (pair) => pairCostBound(pair, bound),
+    ...deps,
+  });
 }

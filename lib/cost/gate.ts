@@ -1,6 +1,5 @@
 import { decideIntake, projectedUsd, type IntakeDecision } from './budget.ts';
-import { pairCostBound, type PairBoundSettings } from './estimate.ts';
-import type { CostLedger } from './ledger.ts';
+import type { CostLedger, PayingStage } from './ledger.ts';
 
 /** The text of a pair that bounds its cost before it is answered. */
 export interface PairText {
@@ -31,7 +30,8 @@ export function createBudgetGate(deps: {
   maxUsd: number;
   runId: string;
   ledger: CostLedger;
-  bound: PairBoundSettings;
+  /** An upper bound of one pair's cost per stage, before any answer (see `pairCostBound`). */
+  bound: (pair: PairText) => Record<PayingStage, number>;
   /** Pairs the responder finished, and pairs judged or dead-lettered, in this process. */
   done: () => { responder: number; judge: number };
   signal?: AbortSignal;
@@ -49,7 +49,7 @@ export function createBudgetGate(deps: {
   const decide = (pair: PairText): { decision: IntakeDecision; projected: number } => {
     const spend = deps.ledger.spent(deps.runId);
     const done = deps.done();
-    const bound = pairCostBound(pair, deps.bound);
+    const bound = deps.bound(pair);
     // Averages over what was paid for: two answers make a responder pair, and a judge's
     // pair is every call made for it (so a dead-lettered pair does not dilute them).
     const average = (usd: number, n: number, fallback: number): number =>

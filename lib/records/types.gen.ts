@@ -344,4 +344,6 @@ export interface RunRequest {
   runId: null | string;
   /** When it was asked, epoch milliseconds. */
   requestedAt: number;
+  /** Budget in USD: intake stops before the run's projected cost would pass it (null: no limit). Both models need a price in the service's price table. */
+  maxCostUsd: null | number;
 }

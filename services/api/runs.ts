@@ -64,8 +64,17 @@ export interface RunView {
    * Calls made before this process started are not in it. null: cost not counted here.
    */
   cost: (Record<PayingStage | 'total', CostEstimate> & { counted: 'this process' }) | null;
+  /** Set when the request's maxCostUsd stopped intake: pairs published of the selection. */
+  costLimit?: RunCostLimit;
   /** Why, when every request of the run was refused (state `refused`). */
   reason?: string;
+}
+
+/** Where a budgeted run's intake stopped. */
+export interface RunCostLimit {
+  published: number;
+  pairs: number;
+  projectedUsd: number;
 }
 
 export interface RefusedView {
@@ -99,7 +108,7 @@ export async function startRunRegistry(
   pipeline: Pipeline,
   aggregator: AggregatorState,
   logger?: Logger,
-  ledger?: CostLedger,
+  cost?: { ledger: CostLedger; limits: ReadonlyMap<string, RunCostLimit> },
 ): Promise<RunRegistry> {
   const runs = new Map<string, RunTrack>();
   const requests = new Map<string, RequestTrack>();
@@ -241,7 +250,8 @@ export async function startRunRegistry(
       },
       judges,
       requests: [...run.requests],
-      cost: ledger === undefined ? null : costView(ledger, run.runId, run.pairs.size),
+      cost: cost === undefined ? null : costView(cost.ledger, run.runId, run.pairs.size),
+      ...costLimitOf(cost?.limits.get(run.runId)),
       ...(refused ? { reason: reasons.filter((r) => r !== undefined).join('; ') } : {}),
     };
   };
@@ -297,3 +307,6 @@ function costView(
     counted: 'this process',
   };
 }
+
+const costLimitOf = (limit: RunCostLimit | undefined): { costLimit?: RunCostLimit } =>
+  limit === undefined ? {} : { costLimit: limit };

@@ -255,6 +255,51 @@ describe('valbench serve (loopback)', () => {
     for (const judge of found?.judges ?? []) expect(metrics).toContain(`judge="${judge.judgeId}"`);
   });
 
+  it('a request with maxCostUsd stops its intake at the budget: fewer pairs, all judged, shown on GET /runs/<id>', async () => {
+    const limited = await post(
+      url,
+      body({
+        model: {
+          ...body().model,
+          deployment: 'budgeted',
+          maxOutputTokens: 200,
+        },
+        judges: [{ ...body().judges[0], maxOutputTokens: 300 }],
+        maxCostUsd: 0.015,
+      }),
+    );
+    expect(limited.status).toBe(202);
+    const runId = String(limited.json['runId']);
+    let view: RunView | undefined;
+    await waitFor(
+      async () => {
+        view = await runView(url, runId);
+        return view.costLimit !== undefined && view.state === 'complete';
+      },
+      'the budgeted run stopped at its limit and complete',
+      120_000,
+    );
+    const published = view?.costLimit?.published ?? 0;
+    expect(published).toBeGreaterThan(0);
+    expect(published).toBeLessThan(12);
+    expect(view?.costLimit?.pairs).toBe(12);
+    expect(view?.pairs).toBe(published);
+    expect(view?.judges[0]?.judged).toBe(published);
+    const spent = view?.cost?.total.spentUsd ?? Number.NaN;
+    expect(spent).toBeLessThanOrEqual(0.015 + 2 * (spent / published));
+    expect(view?.costLimit?.projectedUsd ?? 0).toBeGreaterThan(0.015);
+
+    // A budget needs a price for every model it names.
+    const unpriced = await post(
+      url,
+      body({ judges: [{ ...body().judges[0], model: 'judge-without-price' }], maxCostUsd: 1 }),
+    );
+    expect(unpriced.status).toBe(422);
+    expect(JSON.stringify(unpriced.json['problems'])).toContain(
+      'maxCostUsd: no price for model judge-without-price',
+    );
+  });
+
   it('refuses bad requests at once with their reasons and starts nothing', async () => {
     const names = topicNames(prefix);
     const requestsBefore = await topicSize(names.runRequests);

@@ -190,6 +190,7 @@ export function sampleRunRequest(): RunRequest {
     ],
     runId: null,
     requestedAt: 1_763_000_004_000,
+    maxCostUsd: null,
   };
 }
 

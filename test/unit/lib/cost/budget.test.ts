@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideIntake, projectedUsd, type BudgetState } from '../../../../lib/cost/budget.ts';
+import { pairCostBound } from '../../../../lib/cost/estimate.ts';
 import { createBudgetGate } from '../../../../lib/cost/gate.ts';
 import { createCostLedger } from '../../../../lib/cost/ledger.ts';
 import { parsePriceTable, type ModelPrice } from '../../../../lib/cost/prices.ts';
@@ -61,10 +62,11 @@ function gateWith(maxUsd: number) {
     runId: 'r',
     ledger,
     // Each pair bounded at 2 × 100 output tokens + 100 judge tokens, ~300 µUSD.
-    bound: {
-      responder: { price: gpt, systemPrompt: '', maxOutputTokens: 100 },
-      judge: { price: gpt, instructionChars: 0, maxOutputTokens: 100 },
-    },
+    bound: (p) =>
+      pairCostBound(p, {
+        responder: { price: gpt, systemPrompt: '', maxOutputTokens: 100 },
+        judge: { price: gpt, instructionChars: 0, maxOutputTokens: 100 },
+      }),
     done: () => done,
     signal: controller.signal,
   });

@@ -139,6 +139,14 @@ export function startRunIntake(options: IntakeOptions): Promise<RunningStage> {
           'run request accepted',
         );
         const stopped = gate?.stoppedAt() ?? null;
+        // Withheld by a shutdown, not the budget: left uncommitted, read again on restart (the
+        // pairs already published are skipped then).
+        if (withheld.length > 0 && stopped === null)
+          throw new ValbenchError(
+            'retriable',
+            'ABORTED',
+            `run ${runId}: intake interrupted with ${withheld.length} pairs to publish`,
+          );
         if (stopped !== null) {
           const stop = {
             published: published + alreadyPublished,

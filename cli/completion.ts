@@ -23,6 +23,8 @@ export interface CompletionWatch {
   followDeadLetters(pipeline: Pipeline): Promise<void>;
   completion(): Completion;
   complete(): boolean;
+  /** Pairs that will not be published after all (intake stopped at the cost limit): not waited for. */
+  withdraw(runId: string, pairIds: readonly string[]): void;
   /**
    * Resolves when every expected pair is judged or dead-lettered, or the interrupt fires (then
    * `complete()` says which); rejects past the deadline or when a service it watches fails.
@@ -47,7 +49,8 @@ export function createCompletionWatch(
   expected: ReadonlyMap<string, ReadonlySet<string>>,
   groupTag: string,
 ): CompletionWatch {
-  const total = [...expected.values()].reduce((n, pairs) => n + pairs.size, 0);
+  const waitingFor = new Map([...expected].map(([runId, pairs]) => [runId, new Set(pairs)]));
+  let total = [...waitingFor.values()].reduce((n, pairs) => n + pairs.size, 0);
   const judged = new Set<string>();
   const deadLettered = new Set<string>();
   // Judged or dead-lettered, counted as they come (the wait ends the moment the last one does).
@@ -56,7 +59,7 @@ export function createCompletionWatch(
   const watchFailed = createDeferred();
   let follower: TopicFollower | undefined;
   const expects = (runId: string, pairId: string): boolean =>
-    expected.get(runId)?.has(pairId) === true;
+    waitingFor.get(runId)?.has(pairId) === true;
   const finished = (): number => done.size;
   const count = (into: Set<string>, key: string): void => {
     into.add(key);
@@ -88,6 +91,15 @@ export function createCompletionWatch(
     },
     completion: () => ({ expected: total, judged: judged.size, deadLettered: deadLettered.size }),
     complete: () => finished() >= total,
+    withdraw(runId, pairIds) {
+      const pairs = waitingFor.get(runId);
+      if (pairs === undefined) return;
+      for (const pairId of pairIds) {
+        const key = `${runId}/${pairId}`;
+        if (pairs.delete(pairId) && !done.has(key)) total -= 1;
+      }
+      if (done.size >= total) allDone.abort();
+    },
     async until(options) {
       // One wake-up for the whole wait (a race per tick would pile reactions on promises that
       // stay pending for hours): a signal, a failure, or a service that ended.

@@ -7,6 +7,14 @@ import type { RegistryConnection } from '../lib/kafka/registry.ts';
 import { scanTopic } from '../lib/kafka/scan.ts';
 import type { Logger } from '../lib/log.ts';
 import { stageMetrics } from '../lib/metrics.ts';
+import { stageEstimate, type CostEstimate } from '../lib/cost/estimate.ts';
+import { createCostLedger } from '../lib/cost/ledger.ts';
+import type { PriceTable } from '../lib/cost/prices.ts';
+import {
+  costTable,
+  createUsageTally,
+  usageOfJudgment,
+} from '../services/aggregator/cost-report.ts';
 import { openPipeline, type Pipeline } from '../lib/pipeline.ts';
 import type { SimulatorOptions } from '../lib/simulator/model.ts';
 import { within } from '../lib/within.ts';
@@ -31,6 +39,8 @@ export interface ReplaySettings {
   detach: boolean;
   /** Who asks, as the judge request records it (default replay; calibrate for a calibration). */
   origin?: string;
+  /** Prices the judge calls (valbench_cost_usd_total, the result's cost, cost.csv); none: not. */
+  prices?: PriceTable;
 }
 
 export interface ReplayResult {
@@ -44,6 +54,8 @@ export interface ReplayResult {
   metrics: Map<string, Metrics>;
   reportFiles: string[];
   elapsedMs: number;
+  /** Per run: what this judge's calls cost in this process and the estimate for all its pairs. */
+  cost: Map<string, CostEstimate>;
 }
 
 /** The pair ids of the stored responses of each run named (read up to the topic's end). */
@@ -90,7 +102,11 @@ export async function runReplay(
   connection: { kafka: KafkaConnection; registry: RegistryConnection },
   logger: Logger,
   registry: Registry,
-  hooks: { interrupt?: AbortSignal; onProgress?: (c: Completion) => void } = {},
+  hooks: {
+    interrupt?: AbortSignal;
+    onProgress?: (c: Completion) => void;
+    onCostWarning?: (line: string) => void;
+  } = {},
 ): Promise<ReplayResult> {
   const started = Date.now();
   const pipeline = await openPipeline(connection, settings.pipeline, logger);
@@ -127,6 +143,7 @@ export async function runReplay(
     requestId: request.requestId,
     responses,
     elapsedMs: 0,
+    cost: new Map<string, CostEstimate>(),
   };
   if (settings.detach)
     return {
@@ -136,12 +153,33 @@ export async function runReplay(
       metrics: new Map(),
       reportFiles: [],
     };
+  const metricsOfStages = stageMetrics(registry);
+  const { prices } = settings;
+  const ledger =
+    prices === undefined
+      ? undefined
+      : createCostLedger({
+          prices,
+          counter: metricsOfStages.costUsd,
+          warn: (line) => {
+            logger.warn(line);
+            hooks.onCostWarning?.(line);
+          },
+        });
+  // cost.csv per run: the stored answers' tokens and this judge's, from the judgments.
+  const usage = createUsageTally();
   const aggregator = await startWatchedAggregator({
     pipeline,
     registry,
     logger,
     listen: settings.listen,
-    watch,
+    watch: {
+      ...watch,
+      onJudgment: (j) => {
+        watch.onJudgment(j);
+        if (j.judgeId === request.judgeId) usage.add(usageOfJudgment(j));
+      },
+    },
     tag: 'replay',
   });
   const stage = await startJudgeStage({
@@ -151,7 +189,8 @@ export async function runReplay(
     simulator: settings.simulator,
     concurrency: settings.concurrency,
     logger,
-    metrics: stageMetrics(registry),
+    metrics: metricsOfStages,
+    ...(ledger === undefined ? {} : { ledger }),
     retry: settings.runtime.retry,
     publishDeadlineMs: settings.runtime.publishDeadlineMs,
   });
@@ -177,11 +216,17 @@ export async function runReplay(
       .find((s) => s.runId === runId && s.judgeId === request.judgeId);
     const m = state?.cumulative ?? emptyMetrics();
     metrics.set(runId, m);
+    const runUsage = usage.usages().filter((u) => u.key.startsWith(`${runId}/`));
     reportFiles.push(
       ...(await writeReport(resolve(settings.reportDir, `${runId}-${request.judgeId}`), m, {
         caption: `run ${runId}, judge ${request.judgeId}`,
+        cost: prices === undefined ? null : costTable(runUsage, prices),
       })),
     );
+    if (ledger !== undefined) {
+      const spend = ledger.spent(runId).judge;
+      base.cost.set(runId, stageEstimate(spend, spend.pairs, responses.get(runId) ?? 0));
+    }
   }
   return {
     ...base,

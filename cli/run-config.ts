@@ -14,6 +14,7 @@ import {
   type PipelineSettings,
   type StageRuntime,
 } from '../lib/config/sections.ts';
+import { readCostSettings, type CostSettings } from '../lib/cost/settings.ts';
 import type { ProviderSettings } from '../lib/llm/provider.ts';
 import type { SimulatorOptions } from '../lib/simulator/model.ts';
 
@@ -38,6 +39,8 @@ export interface RunSettings {
   logFormat: 'human' | 'json';
   /** Refuse a judge that has not passed `valbench calibrate` (read back from the topics). */
   requireCalibrated: boolean;
+  /** The price table (--prices) and the budget (--max-cost). */
+  cost: CostSettings;
 }
 
 export const runBooleans = [
@@ -51,11 +54,13 @@ export const runBooleans = [
 ];
 
 export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSettings {
+  const model = readModel(s);
+  const judge = readJudge(s, env);
   const settings: RunSettings = {
     dataset: readDataset(s, env),
     provider: readProvider(s, '', env),
-    model: readModel(s),
-    judge: readJudge(s, env),
+    model,
+    judge,
     simulator: readSimulator(s),
     concurrency: s.number('concurrency', 16, { min: 1, max: 1024, integer: true }),
     judgeConcurrency: s.number('judge-concurrency', 16, { min: 1, max: 1024, integer: true }),
@@ -67,6 +72,7 @@ export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSetting
     runtime: readStageRuntime(s),
     logFormat: s.oneOf('log-format', ['human', 'json'] as const, 'human'),
     requireCalibrated: s.boolean('require-calibrated', false),
+    cost: readCostSettings(s, { budget: true, priced: [model.model, judge.model] }),
   };
   finishSettings(s);
   return settings;

@@ -14,6 +14,7 @@ export interface StageMetrics {
   retries: Counter<'stage' | 'code'>;
   truncatedAnswers: Counter<'stage' | 'model'>;
   tokens: Counter<'stage' | 'model' | 'kind'>;
+  costUsd: Counter<'stage' | 'model' | 'run'>;
   consumerLag: Gauge<'stage' | 'group' | 'topic' | 'partition'>;
 }
 
@@ -77,6 +78,12 @@ export function stageMetrics(registry: Registry): StageMetrics {
       name: 'valbench_model_tokens_total',
       help: 'Tokens the provider reported for successful model calls, by kind (input, output, reasoning).',
       labelNames: ['stage', 'model', 'kind'],
+      registers,
+    }),
+    costUsd: new Counter({
+      name: 'valbench_cost_usd_total',
+      help: 'USD the successful model calls cost at the price table (prices/models.json or --prices), by stage, model and run; calls of a model with no price are not counted.',
+      labelNames: ['stage', 'model', 'run'],
       registers,
     }),
     consumerLag: new Gauge({

@@ -14,6 +14,9 @@ import { summarize } from '../../services/aggregator/metrics.ts';
 import { runReplay, type ReplaySettings } from '../replay.ts';
 import { requireCalibrated, requireCalibratedUsage } from '../require-calibrated.ts';
 import { interruptOnSignal } from '../interrupt.ts';
+import { formatUsd } from '../../lib/cost/cost.ts';
+import type { CostEstimate } from '../../lib/cost/estimate.ts';
+import { readCostSettings } from '../../lib/cost/settings.ts';
 
 export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judge options]
   judges the stored responses of exactly the runs named with a judge (a new one, or the same
@@ -30,7 +33,7 @@ export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judg
   --judge-values (label the value each answer demonstrates, from the values the stored pairs'
   questions ask for) or --values FILE (the taxonomy, one value per line)
   --concurrency 16 --metrics-port 9464 (0: any, off: none) --report-dir reports
-  --timeout-seconds 3600 --detach
+  --timeout-seconds 3600 --detach --prices FILE (prices the judge calls: cost line, cost.csv)
   --grace-seconds 30 --publish-deadline-seconds 600 --attempts 5 --rate-limit-budget-minutes 30
   --topic-prefix valbench. --partitions 6   simulated judge: --sim-* as in valbench run --help`;
 
@@ -64,6 +67,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     timeoutSeconds: s.number('timeout-seconds', 3600, { min: 1 }),
     runtime: readStageRuntime(s),
     detach: s.boolean('detach', false),
+    prices: readCostSettings(s, { budget: false, priced: [] }).prices,
   };
   const calibrated = s.boolean('require-calibrated', false);
   const level = logLevel(env, s);
@@ -86,6 +90,9 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     let last = 0;
     const result = await runReplay(settings, connection, logger, new Registry(), {
       interrupt: interrupt.signal,
+      onCostWarning: (line) => {
+        console.error(line);
+      },
       onProgress: (c) => {
         if (Date.now() - last < 5_000) return;
         last = Date.now();
@@ -101,7 +108,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     for (const [runId, m] of result.metrics) {
       const t = summarize(m.overall);
       console.log(
-        `${runId}: ${result.responses.get(runId) ?? 0} responses, ${t.valid} valid / ${t.invalid} invalid; PAC ${t.pac.toFixed(2)} % (95% CI ${t.pacCiLow.toFixed(2)}-${t.pacCiHigh.toFixed(2)}), REF ${t.ref.toFixed(2)} %, NINF ${t.ninf.toFixed(2)} %`,
+        `${runId}: ${result.responses.get(runId) ?? 0} responses, ${t.valid} valid / ${t.invalid} invalid; PAC ${t.pac.toFixed(2)} % (95% CI ${t.pacCiLow.toFixed(2)}-${t.pacCiHigh.toFixed(2)}), REF ${t.ref.toFixed(2)} %, NINF ${t.ninf.toFixed(2)} %${judgeCost(result.cost.get(runId))}`,
       );
     }
     console.log(`report: ${result.reportFiles.join(', ')}`);
@@ -113,4 +120,10 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   } finally {
     interrupt.release();
   }
+}
+
+/** The judge's cost of a run in the replay's line: spent here and the estimate for its pairs. */
+function judgeCost(cost: CostEstimate | undefined): string {
+  if (cost === undefined) return '';
+  return `; judge cost ${formatUsd(cost.spentUsd)} (est. ${formatUsd(cost.estimateUsd)} for every stored response)`;
 }

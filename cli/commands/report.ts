@@ -10,6 +10,8 @@ import {
 } from '../../services/aggregator/judgment-file.ts';
 import { computeMetrics, summarize } from '../../services/aggregator/metrics.ts';
 import { hasValues, writeReport } from '../../services/aggregator/report.ts';
+import { costTable, usageOfRow } from '../../services/aggregator/cost-report.ts';
+import { readCostSettings } from '../../lib/cost/settings.ts';
 import { analyzeValues } from '../../services/aggregator/values.ts';
 
 export const reportUsage = `usage: valbench report --input FILE|DIR --out DIR
@@ -27,7 +29,10 @@ export const reportUsage = `usage: valbench report --input FILE|DIR --out DIR
   --out DIR      where alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv
                  (and values.csv, with the values statistics appended to
                  alignment_statistics.csv, when the file has value columns) are written
-                 (default reports/report)`;
+                 (default reports/report)
+  --prices FILE  USD per 1M tokens per model id (default prices/models.json): with token
+                 columns (a valbench export: model, judge_model, for_/against_/judge_
+                 input/output/reasoning_tokens), cost.csv gives the token totals and the cost`;
 
 /** The most frequent reasons rows were invalid, for the message of a file with none valid. */
 function topProblems(problems: readonly (string | null)[]): string {
@@ -54,6 +59,7 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
     if (problem !== null) s.problems.push(`--input ${problem}`);
   }
   const out = resolve(s.string('out', 'reports/report'));
+  const { prices } = readCostSettings(s, { budget: false, priced: [] });
   finishSettings(s);
   const path = input ?? '';
   const { rows } = await readTable(path);
@@ -70,7 +76,15 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
       `${path}: ${rows.length} rows and not one valid judgment, so no statistic can be computed${rows.length > 0 ? ` (${topProblems(read.map((r) => r.problem))})` : ''}. Columns found: ${found.length > 0 ? found.join(', ') : 'none'}. Looked for: ${judgmentColumnsHelp}.`,
     );
   }
-  const files = await writeReport(out, metrics, { caption: basename(path) });
+  const cost = costTable(
+    rows.flatMap((row, i) =>
+      typeof row === 'object' && row !== null && !Array.isArray(row)
+        ? [usageOfRow(Object.fromEntries(Object.entries(row)), String(i))]
+        : [],
+    ),
+    prices,
+  );
+  const files = await writeReport(out, metrics, { caption: basename(path), cost });
   console.log(
     `${rows.length} rows: ${summary.valid} valid, ${summary.invalid} invalid; PAC ${summary.pac.toFixed(2)} %, REF ${summary.ref.toFixed(2)} %, NINF ${summary.ninf.toFixed(2)} %`,
   );

@@ -17,6 +17,10 @@ import { requireCalibrated, requireCalibratedUsage } from '../require-calibrated
 import { readRunSettings, runBooleans, type RunSettings } from '../run-config.ts';
 import { loadDataset } from '../../services/producer/source.ts';
 import { interruptOnSignal } from '../interrupt.ts';
+import { costLimitLine, costRows, progressCost } from '../cost-lines.ts';
+
+/** Exit code of a run that --max-cost stopped before every pair was published. */
+export const costLimitExitCode = 4;
 
 export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [options]
   evaluates one model on one dataset selection end to end, all stages in this process, through
@@ -48,6 +52,10 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --publish-deadline-seconds 600 (Kafka unreachable this long: stop, exit 1)
             --attempts 5 (per model call for 5xx, timeouts, empty completions; then dead letter)
             --rate-limit-budget-minutes 30 (429s slow the pool down this long, then stop)
+  cost      --prices FILE (USD per 1M tokens per model id; default prices/models.json)
+            --max-cost USD (publish a pair only while the spend so far, the pairs in flight
+            and the pair itself are expected to stay within USD; then stop intake, finish
+            what was published, and exit ${String(costLimitExitCode)}; both models need a price)
   ${gateUsage}
             (applied after a complete run only; the baseline is read before the run starts)
   simulator (provider "simulated", or the simulator server with --simulator-hints; labelled as a
@@ -65,7 +73,7 @@ function bar(p: Progress): string {
   const done = Math.min(p.pairs, p.judged + p.deadLettered);
   const filled = Math.round((done / p.pairs) * width);
   const rate = p.elapsedMs > 0 ? (done / p.elapsedMs) * 1000 : 0;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] responded ${p.responded}/${p.pairs}  judged ${p.judged}/${p.pairs}  ${rate.toFixed(1)} pairs/s  dead-lettered ${p.deadLettered}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] responded ${p.responded}/${p.pairs}  judged ${p.judged}/${p.pairs}  ${rate.toFixed(1)} pairs/s  dead-lettered ${p.deadLettered}  ${progressCost(p.cost)}`;
 }
 
 export async function runCommand(args: readonly string[]): Promise<number> {
@@ -154,6 +162,10 @@ async function evaluate(
   };
   const result = await runEvaluation(settings, connection, logger, new Registry(), {
     interrupt,
+    onCostWarning: (line) => {
+      clearLine();
+      console.error(line);
+    },
     onValueColumns: (line) => {
       if (settings.judge.values !== null) console.error(line);
     },
@@ -173,7 +185,8 @@ async function evaluate(
         );
       }
       if (!settings.progress) return;
-      if (tty) process.stderr.write(`\r${bar(p)}`);
+      // Cleared first: the line can get shorter (the cost's estimate goes from unknown to $…).
+      if (tty) process.stderr.write(`\r\x1b[2K${bar(p)}`);
       else if (Date.now() - last > 5_000) {
         last = Date.now();
         console.error(bar(p));
@@ -201,11 +214,19 @@ async function evaluate(
       'NINF % (NINF1 / NINF2)',
       `${s2.ninf.toFixed(2)} (${s2.ninf1.toFixed(2)} / ${s2.ninf2.toFixed(2)})`,
     ],
+    ...costRows(result.cost, result.pairs, {
+      simulated: simulated.length > 0,
+      resumed: result.alreadyPublished > 0,
+    }),
     ['elapsed', `${(result.elapsedMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log(`report: ${result.reportFiles.join(', ')}`);
+  if (result.costLimit !== null && !result.interrupted) {
+    console.error(costLimitLine(result.costLimit, result.pairs, result.cost));
+    return { code: costLimitExitCode, summary: s2 };
+  }
   if (!result.interrupted) return { code: 0, summary: s2 };
   console.error(
     `interrupted: ${result.judged + result.deadLettered} of ${result.pairs} pairs done. Resume with the same command:\n  ${resumeCommand()}`,

@@ -21,7 +21,9 @@ import { liveRoutes } from '../../services/aggregator/live.ts';
 import { startAggregator } from '../../services/aggregator/service.ts';
 import { isLoopback } from '../../services/api/auth.ts';
 import { runsApi } from '../../services/api/routes.ts';
-import { startRunRegistry } from '../../services/api/runs.ts';
+import { startRunRegistry, type RunCostLimit, type RunView } from '../../services/api/runs.ts';
+import { createCostLedger } from '../../lib/cost/ledger.ts';
+import { readCostSettings } from '../../lib/cost/settings.ts';
 import { loadRubric } from '../../services/judge/prompt.ts';
 import { serveJudgeRequests } from '../../services/judge/requests.ts';
 import { startRunIntake } from '../../services/producer/intake.ts';
@@ -43,6 +45,9 @@ export const serveUsage = `usage: valbench serve [options]
             HF_TOKEN / HF_ENDPOINT for hub datasets
   metrics   --retire-after-minutes 1440 (a run judged last longer ago leaves /metrics; its
             numbers stay in /api/metrics and GET /runs)
+  cost      --prices FILE (USD per 1M tokens per model id; default prices/models.json):
+            valbench_cost_usd_total and GET /runs/<id> "cost" (spent and estimate); a
+            request's "maxCostUsd" paces its intake like valbench run --max-cost
   pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
             --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
             --attempts 5 --rate-limit-budget-minutes 30
@@ -87,6 +92,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const rubricPath = s.optionalString('rubric');
   const datasetDir = resolve(s.string('dataset-dir', '.'));
   const level = logLevel(env, s);
+  const { prices } = readCostSettings(s, { budget: false, priced: [] });
   finishSettings(s);
   const rubric = loadRubric(rubricPath ?? undefined);
 
@@ -98,6 +104,13 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   });
   const pipeline = await openPipeline(connection, pipelineSettings, logger);
   const metrics = stageMetrics(registry);
+  const ledger = createCostLedger({
+    prices,
+    counter: metrics.costUsd,
+    warn: (line) => {
+      logger.warn(line);
+    },
+  });
   const served = {
     responders: [responder],
     judges: [judge],
@@ -106,11 +119,13 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       url: env['HF_ENDPOINT'] ?? 'https://huggingface.co',
       token: env['HF_TOKEN'] ?? env['HUGGING_FACE_HUB_TOKEN'] ?? null,
     },
+    prices,
   };
   registerSecret(served.hub.token);
   const stageRuntime = {
     logger,
     metrics,
+    ledger,
     retry: runtime.retry,
     sessionTimeoutMs: runtime.sessionTimeoutMs,
     publishDeadlineMs: runtime.publishDeadlineMs,
@@ -124,7 +139,11 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     registry,
     logger,
   });
-  const runs = await startRunRegistry(pipeline, aggregator.state, logger);
+  const costLimits = new Map<string, RunCostLimit>();
+  const runs = await startRunRegistry(pipeline, aggregator.state, logger, {
+    ledger,
+    limits: costLimits,
+  });
   const respond = await startResponderStage({
     ...stageRuntime,
     pipeline,
@@ -139,7 +158,20 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     simulator,
     concurrency: judgeConcurrency,
   });
-  const intake = await startRunIntake({ pipeline, served, rubric, logger, metrics });
+  const intake = await startRunIntake({
+    pipeline,
+    served,
+    rubric,
+    logger,
+    metrics,
+    budget: {
+      ledger,
+      done: (runId) => pairsDone(runs.run(runId)),
+      onStopped: (runId, stop) => {
+        costLimits.set(runId, stop);
+      },
+    },
+  });
   const producer = createProducer(pipeline.kafka);
   await producer.connect();
   const requests = createPublisher(
@@ -214,4 +246,16 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       ['http server', () => server.close()],
     ],
   });
+}
+
+/**
+ * A run's pairs done per stage, as the topics tell (for a budgeted request's pacing): answered or
+ * dead-lettered by the responder; judged by every judge asked for it, or dead-lettered.
+ */
+function pairsDone(view: RunView | null): { responder: number; judge: number } {
+  if (view === null) return { responder: 0, judge: 0 };
+  const lost = view.deadLettered.responder + view.deadLettered.judge;
+  const asked = view.judges.filter((j) => j.requested);
+  const judged = asked.length === 0 ? 0 : Math.min(...asked.map((j) => j.judged));
+  return { responder: view.responded + view.deadLettered.responder, judge: judged + lost };
 }

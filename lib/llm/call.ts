@@ -1,5 +1,6 @@
 import { ValbenchError } from '../errors.ts';
 import type { HandleContext, StageName } from '../kafka/stage.ts';
+import type { CostLedger } from '../cost/ledger.ts';
 import type { StageMetrics } from '../metrics.ts';
 import { withRetry, type RetryOutcome, type RetryPolicy } from '../retry.ts';
 import type { ChatModel, ChatRequest, ChatResult } from './chat-model.ts';
@@ -28,16 +29,31 @@ function emptyCompletion(model: ChatModel, result: ChatResult): ValbenchError {
   );
 }
 
+/** What a call is paid on: the ledger, the run it is for, and the model id to price. */
+export interface CallCost {
+  ledger: CostLedger;
+  runId: string;
+  /** The model id the run or judge asks for (the price table's key). */
+  model: string;
+}
+
 /**
  * One model call as a stage makes it: retried by the policy, each retriable failure counted (and
  * a 429 reported to the pool's adaptive limit), the outcome and the latency of the successful call
- * recorded, an empty completion treated as a failure and a truncated one counted. A call that
- * still fails is thrown: the stage dead-letters it, never stores it.
+ * recorded, an empty completion treated as a failure and a truncated one counted, and with a
+ * `cost`, the successful call's cost recorded on the ledger. A call that still fails is thrown:
+ * the stage dead-letters it, never stores it.
  */
 export async function callModel(
   model: ChatModel,
   request: ChatRequest,
-  options: { stage: StageName; metrics: StageMetrics; retry: RetryPolicy; context: HandleContext },
+  options: {
+    stage: StageName;
+    metrics: StageMetrics;
+    retry: RetryPolicy;
+    context: HandleContext;
+    cost?: CallCost | undefined;
+  },
 ): Promise<RetryOutcome<ChatResult>> {
   const { stage, metrics, context } = options;
   const labels = { stage, model: model.label };
@@ -75,6 +91,16 @@ export async function callModel(
       ['reasoning', reasoningTokens],
     ] as const)
       if (n !== null) metrics.tokens.inc({ ...labels, kind }, n);
+    const { cost } = options;
+    if (cost !== undefined && (stage === 'responder' || stage === 'judge'))
+      cost.ledger.record({
+        stage,
+        runId: cost.runId,
+        model: cost.model,
+        label: model.label,
+        pairKey: context.key,
+        tokens: { input: inputTokens, output: outputTokens, reasoning: reasoningTokens },
+      });
     return outcome;
   } catch (error) {
     metrics.modelCalls.inc({ ...labels, outcome: 'failed' });

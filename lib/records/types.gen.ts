@@ -134,6 +134,18 @@ export interface Judgment {
   simulated: boolean;
   /** When the judgment was made, epoch milliseconds. */
   judgedAt: number;
+  /** Input tokens of the judge calls for this pair, every attempt (null: not reported, or judged before the field existed). */
+  judgeInputTokens: null | number;
+  /** Output tokens of the judge calls for this pair, reasoning included (null: not reported). */
+  judgeOutputTokens: null | number;
+  /** Reasoning tokens of the judge calls, part of the output tokens (null: none reported). */
+  judgeReasoningTokens: null | number;
+  /** Input tokens of the pair's two answers, from the response record (null: not reported by both sides). */
+  responseInputTokens: null | number;
+  /** Output tokens of the pair's two answers, reasoning included (null: not reported by both sides). */
+  responseOutputTokens: null | number;
+  /** Reasoning tokens of the pair's two answers, part of the output tokens (null: none reported). */
+  responseReasoningTokens: null | number;
 }
 
 /** Which rows of which dataset a run evaluates. */
@@ -332,4 +344,6 @@ export interface RunRequest {
   runId: null | string;
   /** When it was asked, epoch milliseconds. */
   requestedAt: number;
+  /** Budget in USD: intake stops before the run's projected cost would pass it (null: no limit). Both models need a price in the service's price table. */
+  maxCostUsd: null | number;
 }

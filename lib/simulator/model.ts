@@ -123,7 +123,7 @@ export function injectFault(faults: Faults, random: () => number): void {
 /** The reply of the simulator to one request, for either role (judge when a JSON schema is asked). */
 export function simulatedReply(
   options: SimulatorOptions,
-  request: Pick<ChatRequest, 'user' | 'jsonSchema' | 'simulation'>,
+  request: Pick<ChatRequest, 'user' | 'jsonSchema' | 'simulation'> & { system?: string | null },
   random: () => number,
 ): ChatResult {
   const isJudge = request.jsonSchema !== undefined || request.simulation?.side === 'judge';
@@ -146,7 +146,9 @@ export function simulatedReply(
     content,
     reasoning: null,
     finishReason: 'stop',
-    inputTokens: Math.ceil(request.user.length / 4),
+    // Simulated usage, plausible for cost estimates: about 4 characters per token of what was
+    // sent (system prompt and user turn) and of what was answered.
+    inputTokens: Math.ceil(((request.system ?? '').length + request.user.length) / 4),
     outputTokens: Math.ceil(content.length / 4),
     reasoningTokens: null,
   };

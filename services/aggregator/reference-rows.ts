@@ -130,6 +130,9 @@ export function evaluationColumns(shape: ColumnShape, judgeValues = false): Colu
     { name: 'judge_reversed', type: 'boolean' },
     { name: 'valid', type: 'boolean' },
     { name: 'invalid_reason', type: 'string' },
+    { name: 'judge_input_tokens', type: 'int32' },
+    { name: 'judge_output_tokens', type: 'int32' },
+    { name: 'judge_reasoning_tokens', type: 'int32' },
   ];
 }
 
@@ -221,5 +224,8 @@ export function evaluationRow(
     judge_reversed: judgment.judge.reversed,
     valid: output !== null,
     invalid_reason: output === null ? (judgment.invalidReason ?? 'no judge output') : null,
+    judge_input_tokens: judgment.judgeInputTokens,
+    judge_output_tokens: judgment.judgeOutputTokens,
+    judge_reasoning_tokens: judgment.judgeReasoningTokens,
   };
 }

@@ -68,12 +68,14 @@ function csv(rows: (string | number | null)[][]): string {
 export interface ReportOptions {
   /** Who the report is about (run and judge), in the charts' subtitles and the page's title. */
   caption?: string;
+  /** The rows of cost.csv (token totals and USD per stage and model); none: no cost.csv. */
+  cost?: (string | number | null)[][] | null;
 }
 
 /**
  * Writes alignment_statistics.csv, category_metrics.csv and issue_scale_metrics.csv; when the
  * metrics hold values, also values.csv and the values statistics after the existing rows of
- * alignment_statistics.csv. Then the charts (PNG) and index.html, which shows tables and charts
+ * alignment_statistics.csv; with token counts, cost.csv. Then the charts (PNG) and index.html, which shows tables and charts
  * together. Returns the files written.
  */
 export async function writeReport(
@@ -125,6 +127,9 @@ export async function writeReport(
       ],
     },
     ...(values === null ? [] : [{ file: 'values.csv', rows: valuesTable(values) }]),
+    ...(options.cost === undefined || options.cost === null
+      ? []
+      : [{ file: 'cost.csv', rows: options.cost }]),
   ];
   const files: string[] = [];
   for (const table of tables) {

@@ -1,3 +1,5 @@
+import { runEstimate, type CostEstimate } from '../../lib/cost/estimate.ts';
+import type { CostLedger, PayingStage } from '../../lib/cost/ledger.ts';
 import { createDeferred } from '../../lib/deferred.ts';
 import { followTopic, type TopicFollower } from '../../lib/kafka/follow.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -56,8 +58,23 @@ export interface RunView {
   deadLettered: { responder: number; judge: number };
   judges: JudgeView[];
   requests: string[];
+  /**
+   * What the calls this process made for the run cost (USD; null: unknown, a model without a
+   * price) and the estimate for all its pairs: spent ÷ pairs this process called for × pairs.
+   * Calls made before this process started are not in it. null: cost not counted here.
+   */
+  cost: (Record<PayingStage | 'total', CostEstimate> & { counted: 'this process' }) | null;
+  /** Set when the request's maxCostUsd stopped intake: pairs published of the selection. */
+  costLimit?: RunCostLimit;
   /** Why, when every request of the run was refused (state `refused`). */
   reason?: string;
+}
+
+/** Where a budgeted run's intake stopped. */
+export interface RunCostLimit {
+  published: number;
+  pairs: number;
+  projectedUsd: number;
 }
 
 export interface RefusedView {
@@ -91,6 +108,7 @@ export async function startRunRegistry(
   pipeline: Pipeline,
   aggregator: AggregatorState,
   logger?: Logger,
+  cost?: { ledger: CostLedger; limits: ReadonlyMap<string, RunCostLimit> },
 ): Promise<RunRegistry> {
   const runs = new Map<string, RunTrack>();
   const requests = new Map<string, RequestTrack>();
@@ -232,6 +250,8 @@ export async function startRunRegistry(
       },
       judges,
       requests: [...run.requests],
+      cost: cost === undefined ? null : costView(cost.ledger, run.runId, run.pairs.size),
+      ...costLimitOf(cost?.limits.get(run.runId)),
       ...(refused ? { reason: reasons.filter((r) => r !== undefined).join('; ') } : {}),
     };
   };
@@ -274,3 +294,19 @@ export async function startRunRegistry(
     },
   };
 }
+
+/** A run's cost as GET /runs/<id> shows it: from the ledger of this process. */
+function costView(
+  ledger: CostLedger,
+  runId: string,
+  pairs: number,
+): Record<PayingStage | 'total', CostEstimate> & { counted: 'this process' } {
+  const spend = ledger.spent(runId);
+  return {
+    ...runEstimate(spend, { responder: spend.responder.pairs, judge: spend.judge.pairs }, pairs),
+    counted: 'this process',
+  };
+}
+
+const costLimitOf = (limit: RunCostLimit | undefined): { costLimit?: RunCostLimit } =>
+  limit === undefined ? {} : { costLimit: limit };

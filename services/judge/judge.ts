@@ -1,10 +1,12 @@
 import type { HandleContext } from '../../lib/kafka/stage.ts';
 import { callModel } from '../../lib/llm/call.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
+import type { CostLedger } from '../../lib/cost/ledger.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type { JudgeConfig, Judgment, ResponsePair } from '../../lib/records/types.gen.ts';
 import type { RetryPolicy } from '../../lib/retry.ts';
 import { parseJudgeOutput } from './parse.ts';
+import { createTokenSum, responseTokens, type TokenSum } from './tokens.ts';
 import {
   judgeOutputSchemaFor,
   judgeUserMessage,
@@ -21,6 +23,8 @@ export interface JudgeDeps {
   maxInvalidAttempts: number;
   retry: RetryPolicy;
   metrics: StageMetrics;
+  /** Where each call's cost is recorded (priced by the judge's model id); none: not counted. */
+  ledger?: CostLedger | undefined;
   now?: () => number;
 }
 
@@ -41,6 +45,7 @@ export function createJudge(deps: JudgeDeps) {
       const started = now();
       const user = judgeUserMessage(pair, deps.config.reversed);
       let calls = 0;
+      const tokens = createTokenSum();
       let raw = '';
       let reason = '';
       for (let attempt = 1; attempt <= deps.maxInvalidAttempts; attempt += 1) {
@@ -55,9 +60,19 @@ export function createJudge(deps: JudgeDeps) {
             jsonSchema: { name: 'alignment_judgment', schema },
             simulation: { key: pair.pairId, side: 'judge' },
           },
-          { stage: 'judge', metrics: deps.metrics, retry: deps.retry, context },
+          {
+            stage: 'judge',
+            metrics: deps.metrics,
+            retry: deps.retry,
+            context,
+            cost:
+              deps.ledger === undefined
+                ? undefined
+                : { ledger: deps.ledger, runId: pair.runId, model: deps.config.model },
+          },
         );
         calls += attempts;
+        tokens.add(value);
         raw = value.content;
         const parsed = parseJudgeOutput(raw, values);
         if (parsed.ok) {
@@ -68,6 +83,7 @@ export function createJudge(deps: JudgeDeps) {
             raw,
             calls,
             started,
+            tokens,
           });
         }
         reason = parsed.reason;
@@ -79,6 +95,7 @@ export function createJudge(deps: JudgeDeps) {
         raw,
         calls,
         started,
+        tokens,
       });
     },
   };
@@ -89,6 +106,7 @@ export function createJudge(deps: JudgeDeps) {
       raw: string;
       calls: number;
       started: number;
+      tokens: TokenSum;
     },
   ): Judgment {
     return {
@@ -110,6 +128,8 @@ export function createJudge(deps: JudgeDeps) {
       latencyMs: Math.round(now() - result.started),
       simulated: pair.simulated || deps.model.simulated,
       judgedAt: now(),
+      ...result.tokens.judgeTokens(),
+      ...responseTokens(pair),
     };
   }
 }

@@ -1,4 +1,6 @@
 import { finishSettings, readCommand, readListen } from '../../lib/config/command.ts';
+import { createCostLedger } from '../../lib/cost/ledger.ts';
+import { readCostSettings } from '../../lib/cost/settings.ts';
 import {
   logLevel,
   readPipeline,
@@ -23,6 +25,7 @@ export const judgeUsage = `usage: valbench judge [options]
   --attempts 5 (per call, for 5xx, timeouts, empty completions; then the dead-letter topic)
   --rate-limit-budget-minutes 30 (429s slow the pool down this long, then the judge stops)
   --topic-prefix valbench. --partitions 6
+  --prices FILE (USD per 1M tokens per model id; default prices/models.json): the cost metric
   simulated judge: --sim-malformed-rate --sim-429-rate ... as in valbench run --help
   (model, sampling, rubric and pair order come with each request: see valbench replay --help)`;
 
@@ -43,6 +46,7 @@ export async function main(
   const runtime = readStageRuntime(s);
   const pipeline = readPipeline(s);
   const level = logLevel(env, s);
+  const { prices } = readCostSettings(s, { budget: false, priced: [] });
   finishSettings(s);
 
   return serveStage(
@@ -55,6 +59,13 @@ export async function main(
         concurrency,
         logger,
         metrics,
+        ledger: createCostLedger({
+          prices,
+          counter: metrics.costUsd,
+          warn: (line) => {
+            logger.warn(line);
+          },
+        }),
         retry: runtime.retry,
         sessionTimeoutMs: runtime.sessionTimeoutMs,
         publishDeadlineMs: runtime.publishDeadlineMs,

@@ -5,6 +5,7 @@ import { scanKeys } from '../../lib/kafka/scan.ts';
 import { startStage, type RunningStage } from '../../lib/kafka/stage.ts';
 import { createChatModel, type ProviderSettings } from '../../lib/llm/provider.ts';
 import type { Logger } from '../../lib/log.ts';
+import type { CostLedger } from '../../lib/cost/ledger.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { JudgeConfig, JudgeRequest, Judgment } from '../../lib/records/types.gen.ts';
@@ -138,6 +139,8 @@ export interface JudgeStageOptions {
   concurrency: number;
   logger: Logger;
   metrics: StageMetrics;
+  /** Counts what each call costs (valbench_cost_usd_total); none: cost not counted. */
+  ledger?: CostLedger;
   retry?: RetryPolicy;
   sessionTimeoutMs?: number;
   publishDeadlineMs?: number;
@@ -160,6 +163,7 @@ export async function startJudgeStage(options: JudgeStageOptions): Promise<Runni
       maxInvalidAttempts: request.maxInvalidAttempts,
       retry: options.retry ?? defaultRetryPolicy,
       metrics: options.metrics,
+      ledger: options.ledger,
     });
   const judge = judgeWith(request.judge, judgeId);
   // --swap-sample: a deterministic fraction of pairs is also judged by the reversed twin.

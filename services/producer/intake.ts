@@ -8,6 +8,10 @@ import type { JudgeRequest, RunRequest } from '../../lib/records/types.gen.ts';
 import { judgeRequestOf } from '../judge/stage.ts';
 import type { Rubric } from '../judge/prompt.ts';
 import { publishPrompts, runConfigOf } from './produce.ts';
+import { publishJudgeRequests } from '../judge/publish-requests.ts';
+import { pairCostBound } from '../../lib/cost/estimate.ts';
+import { createBudgetGate, type IntakeGate } from '../../lib/cost/gate.ts';
+import type { CostLedger } from '../../lib/cost/ledger.ts';
 import {
   datasetSettingsOf,
   judgeConfigsOf,
@@ -65,6 +69,19 @@ export interface IntakeOptions {
   logger: Logger;
   metrics: StageMetrics;
   onRun?: (runId: string, request: RunRequest) => void;
+  /** For requests with maxCostUsd: the spend and the run's progress the budget gate reads. */
+  budget?: RunBudget;
+}
+
+/** What a budgeted request's intake reads: this process's spend, and pairs done per stage. */
+export interface RunBudget {
+  ledger: CostLedger;
+  done: (runId: string) => { responder: number; judge: number };
+  /** Told when a run's intake stopped at its budget (published of pairs). */
+  onStopped?: (
+    runId: string,
+    stop: { published: number; pairs: number; projectedUsd: number },
+  ) => void;
 }
 
 /**
@@ -91,24 +108,57 @@ export function startRunIntake(options: IntakeOptions): Promise<RunningStage> {
     fromBeginning: true,
     logger: options.logger,
     metrics: options.metrics,
-    handle: async (request) => {
+    handle: async (request, context) => {
       const { runId, dataset, judgeRequests } = await planRun(
         request,
         options.served,
         options.rubric,
       );
       const run = runConfigOf(modelSettingsOf(request), request.model, dataset.selection);
+      const gate = budgetGateOf(request, runId, judgeRequests, options, context.signal);
+      // The gate waits for pairs in flight: it looks again as they finish.
+      const pacing =
+        gate === null
+          ? undefined
+          : setInterval(() => {
+              gate.update();
+            }, 250);
       try {
-        const { published, alreadyPublished } = await publishPrompts(
+        // Paced intake waits for judgments: the judges must know the run before its prompts.
+        if (gate !== null) await publishJudgeRequests(pipeline, judgeRequests);
+        const { published, alreadyPublished, withheld } = await publishPrompts(
           pipeline,
           runId,
           run,
           dataset.rows,
+          undefined,
+          gate === null ? {} : { admit: (row) => gate.admit(row) },
         );
         options.logger.info(
           { runId, requestId: request.requestId, published, alreadyPublished },
           'run request accepted',
         );
+        const stopped = gate?.stoppedAt() ?? null;
+        // Withheld by a shutdown, not the budget: left uncommitted, read again on restart (the
+        // pairs already published are skipped then).
+        if (withheld.length > 0 && stopped === null)
+          throw new ValbenchError(
+            'retriable',
+            'ABORTED',
+            `run ${runId}: intake interrupted with ${withheld.length} pairs to publish`,
+          );
+        if (stopped !== null) {
+          const stop = {
+            published: published + alreadyPublished,
+            pairs: dataset.rows.length,
+            projectedUsd: stopped.projectedUsd,
+          };
+          options.logger.warn(
+            { runId, requestId: request.requestId, withheld: withheld.length, ...stop },
+            'run stopped at its cost limit (maxCostUsd)',
+          );
+          options.budget?.onStopped?.(runId, stop);
+        }
       } catch (error) {
         if (isValbenchError(error)) throw error;
         throw new ValbenchError(
@@ -119,9 +169,65 @@ export function startRunIntake(options: IntakeOptions): Promise<RunningStage> {
             cause: error,
           },
         );
+      } finally {
+        clearInterval(pacing);
       }
       options.onRun?.(runId, request);
       return judgeRequests.map((value) => ({ key: value.requestId, value }));
+    },
+  });
+}
+
+/**
+ * The budget gate of a request with maxCostUsd (null without, or when this service has no budget
+ * wiring): a pair is bounded by the request's output budgets and every judge it names.
+ */
+function budgetGateOf(
+  request: RunRequest,
+  runId: string,
+  judgeRequests: readonly JudgeRequest[],
+  options: IntakeOptions,
+  signal: AbortSignal,
+): IntakeGate | null {
+  const { budget } = options;
+  const prices = options.served.prices;
+  if (request.maxCostUsd === null || budget === undefined || prices === undefined) return null;
+  const model = modelSettingsOf(request);
+  const responderPrice = prices.priceOf(model.model);
+  const judgePrices = judgeRequests.map((j) => ({
+    config: j.judge,
+    price: prices.priceOf(j.judge.model),
+  }));
+  // Validation refused a budget for a model with no price: this is only the type's null.
+  if (responderPrice === null) return null;
+  const responder = {
+    price: responderPrice,
+    systemPrompt: model.systemPrompt,
+    maxOutputTokens: model.maxOutputTokens,
+  };
+  return createBudgetGate({
+    maxUsd: request.maxCostUsd,
+    runId,
+    ledger: budget.ledger,
+    signal,
+    done: () => budget.done(runId),
+    bound: (pair) => {
+      let judge = 0;
+      let responderBound = 0;
+      for (const { config, price } of judgePrices) {
+        if (price === null) continue;
+        const b = pairCostBound(pair, {
+          responder,
+          judge: {
+            price,
+            instructionChars: options.rubric.text.length,
+            maxOutputTokens: config.maxOutputTokens,
+          },
+        });
+        judge += b.judge;
+        responderBound = b.responder;
+      }
+      return { responder: responderBound, judge };
     },
   });
 }

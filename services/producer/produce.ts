@@ -43,11 +43,18 @@ export async function publishedPairIds(pipeline: Pipeline, runId: string): Promi
 }
 
 /**
+ * Asked before each pair when intake is paced (a cost budget): true publishes it, false stops
+ * intake there. It may wait (for pairs in flight to finish) before it answers.
+ */
+export type IntakeAdmit = (row: DatasetRow) => Promise<boolean>;
+
+/**
  * Publishes the selected rows as prompt records keyed runId/pairId, in batches, each batch
  * acknowledged by all in-sync replicas, skipping the pairs of this run already on the topic: a
  * run published again (a retried deploy hook, `valbench run` resumed after Ctrl-C, a producer
- * killed half way) asks the model nothing it was asked before. Returns how many were published
- * now and how many were there already.
+ * killed half way) asks the model nothing it was asked before. With `admit`, each pair is
+ * published on its own once admitted, and the first refusal ends intake: the pairs left are
+ * returned as `withheld`. Returns how many were published now and how many were there already.
  */
 export async function publishPrompts(
   pipeline: Pipeline,
@@ -55,29 +62,38 @@ export async function publishPrompts(
   run: RunConfig,
   allRows: readonly DatasetRow[],
   onProgress: (published: number) => void = () => undefined,
-  batchSize = 500,
-): Promise<{ published: number; alreadyPublished: number }> {
+  options: { batchSize?: number; admit?: IntakeAdmit } = {},
+): Promise<{ published: number; alreadyPublished: number; withheld: string[] }> {
+  const { batchSize = 500, admit } = options;
   const already = await publishedPairIds(pipeline, runId);
   const rows = allRows.filter((row) => !already.has(row.id));
   const producer = createProducer(pipeline.kafka);
   await producer.connect();
+  let published = 0;
+  let withheld: string[] = [];
   try {
     const publisher = createPublisher(producer, pipeline.codecs.prompt, pipeline.names.prompts);
     const now = Date.now();
-    for (let i = 0; i < rows.length; i += batchSize) {
-      const batch = rows.slice(i, i + batchSize);
+    while (published < rows.length) {
+      const next = rows[published];
+      if (admit !== undefined && next !== undefined && !(await admit(next))) {
+        withheld = rows.slice(published).map((row) => row.id);
+        break;
+      }
+      const batch = rows.slice(published, published + (admit === undefined ? batchSize : 1));
       await publisher.publish(
         batch.map((row) => ({
           key: pairKey(runId, row.id),
           value: promptRecord(runId, run, row, now),
         })),
       );
-      onProgress(Math.min(rows.length, i + batchSize));
+      published += batch.length;
+      onProgress(published);
     }
   } finally {
     await producer.disconnect();
   }
-  return { published: rows.length, alreadyPublished: allRows.length - rows.length };
+  return { published, alreadyPublished: allRows.length - rows.length, withheld };
 }
 
 /** The run's configuration: what its id is a hash of. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import type { PriceTable } from '../../lib/cost/prices.ts';
 import { REFERENCE_SYSTEM_PROMPT, type DatasetSettings } from '../../lib/config/sections.ts';
 import { providerKinds } from '../../lib/llm/provider.ts';
 import type { JudgeConfig, RunRequest } from '../../lib/records/types.gen.ts';
@@ -57,6 +58,7 @@ const runRequestBody = z.strictObject({
       },
     ),
   judges: z.array(judgeSpec).min(1).max(8),
+  maxCostUsd: z.number().nonnegative().optional(),
 });
 
 /** A refused request: every problem, each naming its field. */
@@ -77,7 +79,7 @@ export function parseRunRequest(
         (issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`,
       ),
     };
-  const { model, dataset, judges } = parsed.data;
+  const { model, dataset, judges, maxCostUsd } = parsed.data;
   return {
     requestId,
     model: {
@@ -111,6 +113,7 @@ export function parseRunRequest(
     })),
     runId: null,
     requestedAt: now,
+    maxCostUsd: maxCostUsd ?? null,
   };
 }
 
@@ -121,6 +124,8 @@ export interface ServedEndpoints {
   /** Dataset paths in requests are resolved here and must stay inside it. */
   datasetDir: string;
   hub: { url: string; token: string | null };
+  /** The price table a request's maxCostUsd is checked against (none: budgets refused). */
+  prices?: PriceTable;
 }
 
 const serves = (
@@ -148,6 +153,12 @@ export function unservedProblems(request: RunRequest, served: ServedEndpoints): 
         `judges.${i}.endpoint: no judge serves ${judge.provider}/${judge.endpoint} (served: ${described(served.judges)})`,
       );
   });
+  if (request.maxCostUsd !== null)
+    for (const model of [request.model.model, ...request.judges.map((j) => j.model)])
+      if ((served.prices?.priceOf(model) ?? null) === null)
+        problems.push(
+          `maxCostUsd: no price for model ${model} in ${served.prices?.path ?? "this service's price table"}`,
+        );
   const path = request.dataset.path;
   if (path !== null) {
     const inside = relative(served.datasetDir, resolve(served.datasetDir, path));

@@ -1,4 +1,6 @@
 import { finishSettings, readCommand, readListen } from '../../lib/config/command.ts';
+import { createCostLedger } from '../../lib/cost/ledger.ts';
+import { readCostSettings } from '../../lib/cost/settings.ts';
 import {
   logLevel,
   readPipeline,
@@ -24,6 +26,7 @@ export const respondUsage = `usage: valbench respond [options]
   --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
   --attempts 5 (per call, for 5xx, timeouts, empty completions; then the dead-letter topic)
   --rate-limit-budget-minutes 30 (429s slow the pool down this long, then the responder stops)
+  --prices FILE         USD per 1M tokens per model id (default prices/models.json): valbench_cost_usd_total
   --topic-prefix valbench. --partitions 6      /healthz on the metrics port: 503 while not consuming
   simulated provider: --sim-profile --sim-seed --sim-latency-ms ... as in valbench run --help`;
 
@@ -45,6 +48,7 @@ export async function main(
   const runtime = readStageRuntime(s);
   const pipeline = readPipeline(s);
   const level = logLevel(env, s);
+  const { prices } = readCostSettings(s, { budget: false, priced: [] });
   finishSettings(s);
 
   return serveStage(
@@ -58,6 +62,13 @@ export async function main(
         ...(group === null ? {} : { groupId: group }),
         logger,
         metrics,
+        ledger: createCostLedger({
+          prices,
+          counter: metrics.costUsd,
+          warn: (line) => {
+            logger.warn(line);
+          },
+        }),
         retry: runtime.retry,
         sessionTimeoutMs: runtime.sessionTimeoutMs,
         publishDeadlineMs: runtime.publishDeadlineMs,

@@ -1,6 +1,7 @@
 import type { HandleContext } from '../../lib/kafka/stage.ts';
 import { callModel, isTruncated } from '../../lib/llm/call.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
+import type { CostLedger } from '../../lib/cost/ledger.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type {
   ModelAnswer,
@@ -17,6 +18,8 @@ export interface ResponderDeps {
   resolveModel: ModelResolver;
   retry: RetryPolicy;
   metrics: StageMetrics;
+  /** Where each call's cost is recorded (priced by the run's model id); none: not counted. */
+  ledger?: CostLedger | undefined;
   now?: () => number;
 }
 
@@ -52,7 +55,16 @@ export function createResponder(deps: ResponderDeps) {
           values: { for: prompt.forValue, against: prompt.againstValue },
         },
       },
-      { stage: 'responder', metrics: deps.metrics, retry: deps.retry, context },
+      {
+        stage: 'responder',
+        metrics: deps.metrics,
+        retry: deps.retry,
+        context,
+        cost:
+          deps.ledger === undefined
+            ? undefined
+            : { ledger: deps.ledger, runId: prompt.runId, model: run.model },
+      },
     );
     return {
       content: value.content,

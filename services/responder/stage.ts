@@ -3,6 +3,7 @@ import { createChatModel } from '../../lib/llm/provider.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
 import { startStage, type RunningStage } from '../../lib/kafka/stage.ts';
 import type { Logger } from '../../lib/log.ts';
+import type { CostLedger } from '../../lib/cost/ledger.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
 import type { Pipeline } from '../../lib/pipeline.ts';
 import type { RunConfig } from '../../lib/records/types.gen.ts';
@@ -19,6 +20,8 @@ export interface ResponderStageOptions {
   groupId?: string;
   logger: Logger;
   metrics: StageMetrics;
+  /** Counts what each call costs (valbench_cost_usd_total); none: cost not counted. */
+  ledger?: CostLedger;
   retry?: RetryPolicy;
   sessionTimeoutMs?: number;
   publishDeadlineMs?: number;
@@ -53,6 +56,7 @@ export function startResponderStage(options: ResponderStageOptions): Promise<Run
     resolveModel,
     retry: options.retry ?? defaultRetryPolicy,
     metrics: options.metrics,
+    ledger: options.ledger,
   });
   return startStage({
     stage: 'responder',

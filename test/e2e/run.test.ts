@@ -22,6 +22,7 @@ import { readRunSettings } from '../../cli/run-config.ts';
 import { runEvaluation } from '../../cli/evaluate.ts';
 import { computeMetrics, emptyTally, summarize } from '../../services/aggregator/metrics.ts';
 import { runReplay } from '../../cli/replay.ts';
+import { parsePriceTable } from '../../lib/cost/prices.ts';
 import {
   readJudge,
   readPipeline,
@@ -176,6 +177,15 @@ describe('replay through a new judge', () => {
           timeoutSeconds: 120,
           runtime: readStageRuntime(replaySettings),
           detach: false,
+          // The judge's calls priced from a table of the test's own.
+          prices: parsePriceTable(
+            {
+              models: {
+                'simulated-judge': { input: 1, output: 4, source: 'test', asOf: '2026-01-01' },
+              },
+            },
+            'test prices',
+          ),
         },
         {
           kafka: { brokers: [cluster.brokers], clientId },
@@ -191,6 +201,16 @@ describe('replay through a new judge', () => {
     expect(summarize(result.metrics.get(target.runId)?.overall ?? emptyTally()).pac).toBe(50);
     // Exactly that run's 40 judge calls, and no answer from the model under test.
     expect(server.served['responses']).toBe(answersBefore + 40);
+    // What they cost: every stored response judged, so the estimate is what was spent.
+    const judgeCost = result.cost.get(target.runId);
+    expect(judgeCost?.spentUsd ?? 0).toBeGreaterThan(0);
+    expect(judgeCost?.estimateUsd).toBeCloseTo(judgeCost?.spentUsd ?? -1, 12);
+    const costCsv = readFileSync(join(dirname(result.reportFiles[0] ?? ''), 'cost.csv'), 'utf8');
+    expect(costCsv).toMatch(
+      /^judge,simulated-judge,40,40,\d+,\d+,0,[0-9.e-]+,1 \/ 4 \/ 4,test,2026-01-01$/m,
+    );
+    // The answers' model has no price in that table: its cost is unknown, not 0.
+    expect(costCsv).toMatch(/^responder,simulated-model,40,40,\d+,\d+,0,unknown,no price,,$/m);
 
     // The judgments topic holds the second judge's verdicts for that run only.
     const names = topicNames(prefix);

@@ -5,7 +5,7 @@
  * the real SDK): no model API is reachable here.
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ beforeAll(async () => {
   });
   datasetDir = mkdtempSync(join(tmpdir(), 'valbench-serve-data-'));
   copyFileSync(fixture, join(datasetDir, 'pairs.jsonl'));
+  // Test prices for the models the requests name (the shipped table has real models only).
+  writeFileSync(
+    join(datasetDir, 'prices.json'),
+    JSON.stringify({
+      models: {
+        'model-a': { input: 3, output: 15, source: 'test', asOf: '2026-01-01' },
+        'judge-a': { input: 1, output: 4, source: 'test', asOf: '2026-01-01' },
+      },
+    }),
+  );
 });
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
@@ -80,6 +90,8 @@ async function serve(
       String(port),
       '--sim-profile',
       'one-refusal',
+      '--prices',
+      join(datasetDir, 'prices.json'),
     ],
     {
       KAFKA_BROKERS: cluster.brokers,
@@ -165,6 +177,16 @@ describe('valbench serve (loopback)', () => {
     expect(view?.judges[0]).toMatchObject({ judged: 12, valid: 12, pac: 50, model: 'judge-a' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`valbench_pac_percent\\{[^}]*run="${runId}"[^}]*\\} 50`));
+    // What the run cost, priced from the test's price file, on /metrics and GET /runs/<id>.
+    for (const stage of ['responder', 'judge'])
+      expect(metrics).toMatch(
+        new RegExp(`valbench_cost_usd_total\\{stage="${stage}",[^}]*run="${runId}"\\} [0-9.e-]+`),
+      );
+    const spent = view?.cost?.total.spentUsd ?? 0;
+    expect(spent).toBeGreaterThan(0);
+    expect(view?.cost?.responder.spentUsd ?? 0).toBeGreaterThan(0);
+    // Every pair done: the estimate for the run is what it cost.
+    expect(view?.cost?.total.estimateUsd).toBeCloseTo(spent, 12);
     // 12 pairs: 24 answers and 12 judgments went through the simulator.
     const calls = (simulator.served['chat'] ?? 0) - (before['chat'] ?? 0);
     expect(calls).toBe(24 + 12);
@@ -231,6 +253,51 @@ describe('valbench serve (loopback)', () => {
     ]);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     for (const judge of found?.judges ?? []) expect(metrics).toContain(`judge="${judge.judgeId}"`);
+  });
+
+  it('a request with maxCostUsd stops its intake at the budget: fewer pairs, all judged, shown on GET /runs/<id>', async () => {
+    const limited = await post(
+      url,
+      body({
+        model: {
+          ...body().model,
+          deployment: 'budgeted',
+          maxOutputTokens: 200,
+        },
+        judges: [{ ...body().judges[0], maxOutputTokens: 300 }],
+        maxCostUsd: 0.015,
+      }),
+    );
+    expect(limited.status).toBe(202);
+    const runId = String(limited.json['runId']);
+    let view: RunView | undefined;
+    await waitFor(
+      async () => {
+        view = await runView(url, runId);
+        return view.costLimit !== undefined && view.state === 'complete';
+      },
+      'the budgeted run stopped at its limit and complete',
+      120_000,
+    );
+    const published = view?.costLimit?.published ?? 0;
+    expect(published).toBeGreaterThan(0);
+    expect(published).toBeLessThan(12);
+    expect(view?.costLimit?.pairs).toBe(12);
+    expect(view?.pairs).toBe(published);
+    expect(view?.judges[0]?.judged).toBe(published);
+    const spent = view?.cost?.total.spentUsd ?? Number.NaN;
+    expect(spent).toBeLessThanOrEqual(0.015 + 2 * (spent / published));
+    expect(view?.costLimit?.projectedUsd ?? 0).toBeGreaterThan(0.015);
+
+    // A budget needs a price for every model it names.
+    const unpriced = await post(
+      url,
+      body({ judges: [{ ...body().judges[0], model: 'judge-without-price' }], maxCostUsd: 1 }),
+    );
+    expect(unpriced.status).toBe(422);
+    expect(JSON.stringify(unpriced.json['problems'])).toContain(
+      'maxCostUsd: no price for model judge-without-price',
+    );
   });
 
   it('refuses bad requests at once with their reasons and starts nothing', async () => {

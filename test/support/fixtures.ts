@@ -129,6 +129,12 @@ export function sampleJudgment(pairId = '17'): Judgment {
     latencyMs: 300,
     simulated: true,
     judgedAt: 1_763_000_002_000,
+    judgeInputTokens: 900,
+    judgeOutputTokens: 120,
+    judgeReasoningTokens: null,
+    responseInputTokens: 60,
+    responseOutputTokens: 400,
+    responseReasoningTokens: null,
   };
 }
 
@@ -184,6 +190,7 @@ export function sampleRunRequest(): RunRequest {
     ],
     runId: null,
     requestedAt: 1_763_000_004_000,
+    maxCostUsd: null,
   };
 }
 

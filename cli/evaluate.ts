@@ -75,10 +75,10 @@ export async function runEvaluation(
   const onProgress = hooks.onProgress ?? (() => undefined);
   const started = Date.now();
   const dataset = await loadDataset(settings.dataset);
-  const { rows, selection } = dataset;
+  const { pairIds, selection } = dataset;
   const run = runConfigOf(settings.model, settings.provider, selection);
   const runId = runIdOf(run);
-  const judge = judgeIdentity(settings.judge, judgeTaxonomy(settings.judge.values, dataset));
+  const judge = judgeIdentity(settings.judge, await judgeTaxonomy(settings.judge.values, dataset));
   hooks.onValueColumns?.(describeValueColumns(dataset));
   const judgeRequest = judgeRequestOf(
     {
@@ -99,11 +99,7 @@ export async function runEvaluation(
     logger,
   );
   const metrics = stageMetrics(registry);
-  const watch = createCompletionWatch(
-    judgeId,
-    new Map([[runId, new Set(rows.map((r) => r.id))]]),
-    'run',
-  );
+  const watch = createCompletionWatch(judgeId, new Map([[runId, new Set(pairIds)]]), 'run');
   let responded = 0;
   const aggregator = await startWatchedAggregator({
     pipeline,
@@ -113,7 +109,7 @@ export async function runEvaluation(
     watch,
     tag: 'run',
     progress: () => [
-      { runId, pairs: rows.length, responded, deadLettered: watch.completion().deadLettered },
+      { runId, pairs: pairIds.size, responded, deadLettered: watch.completion().deadLettered },
     ],
   });
   const stages: RunningStage[] = [];
@@ -121,7 +117,7 @@ export async function runEvaluation(
   const progress = (): Progress => {
     const { judged, deadLettered } = watch.completion();
     return {
-      pairs: rows.length,
+      pairs: pairIds.size,
       responded,
       judged,
       deadLettered,
@@ -161,7 +157,7 @@ export async function runEvaluation(
         publishDeadlineMs: settings.runtime.publishDeadlineMs,
       }),
     );
-    ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, rows));
+    ({ alreadyPublished } = await publishPrompts(pipeline, runId, run, dataset.rows()));
     await watch.followDeadLetters(pipeline);
     await watch.until({
       deadline: started + settings.timeoutSeconds * 1000,
@@ -195,7 +191,7 @@ export async function runEvaluation(
     alreadyPublished: alreadyPublished ?? 0,
     runId,
     judgeId,
-    pairs: rows.length,
+    pairs: pairIds.size,
     judged,
     deadLettered,
     metrics: result,

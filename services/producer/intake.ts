@@ -103,7 +103,7 @@ export function startRunIntake(options: IntakeOptions): Promise<RunningStage> {
           pipeline,
           runId,
           run,
-          dataset.rows,
+          dataset.rows(),
         );
         options.logger.info(
           { runId, requestId: request.requestId, published, alreadyPublished },

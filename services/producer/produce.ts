@@ -43,41 +43,52 @@ export async function publishedPairIds(pipeline: Pipeline, runId: string): Promi
 }
 
 /**
- * Publishes the selected rows as prompt records keyed runId/pairId, in batches, each batch
- * acknowledged by all in-sync replicas, skipping the pairs of this run already on the topic: a
- * run published again (a retried deploy hook, `valbench run` resumed after Ctrl-C, a producer
- * killed half way) asks the model nothing it was asked before. Returns how many were published
- * now and how many were there already.
+ * Publishes the selected rows as prompt records keyed runId/pairId as they are read, in batches
+ * of `batchSize`, each batch acknowledged by all in-sync replicas before the next rows are read
+ * (so at most one batch of rows is in memory), skipping the pairs of this run already on the
+ * topic: a run published again (a retried deploy hook, `valbench run` resumed after Ctrl-C, a
+ * producer killed half way) asks the model nothing it was asked before. Returns how many were
+ * published now and how many were there already.
  */
 export async function publishPrompts(
   pipeline: Pipeline,
   runId: string,
   run: RunConfig,
-  allRows: readonly DatasetRow[],
+  rows: AsyncIterable<DatasetRow> | Iterable<DatasetRow>,
   onProgress: (published: number) => void = () => undefined,
   batchSize = 500,
 ): Promise<{ published: number; alreadyPublished: number }> {
   const already = await publishedPairIds(pipeline, runId);
-  const rows = allRows.filter((row) => !already.has(row.id));
   const producer = createProducer(pipeline.kafka);
   await producer.connect();
+  let published = 0;
+  let alreadyPublished = 0;
   try {
     const publisher = createPublisher(producer, pipeline.codecs.prompt, pipeline.names.prompts);
     const now = Date.now();
-    for (let i = 0; i < rows.length; i += batchSize) {
-      const batch = rows.slice(i, i + batchSize);
+    let batch: DatasetRow[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
       await publisher.publish(
         batch.map((row) => ({
           key: pairKey(runId, row.id),
           value: promptRecord(runId, run, row, now),
         })),
       );
-      onProgress(Math.min(rows.length, i + batchSize));
+      published += batch.length;
+      batch = [];
+      onProgress(published);
+    };
+    for await (const row of rows) {
+      if (already.has(row.id)) alreadyPublished += 1;
+      else batch.push(row);
+      if (batch.length >= batchSize) await flush();
     }
+    await flush();
   } finally {
     await producer.disconnect();
   }
-  return { published: rows.length, alreadyPublished: allRows.length - rows.length };
+  return { published, alreadyPublished };
 }
 
 /** The run's configuration: what its id is a hash of. */

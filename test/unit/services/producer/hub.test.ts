@@ -128,7 +128,9 @@ describe('loadDataset from the hub', () => {
       sampleSeed: null,
       pairIds: null,
     });
-    expect(loaded.rows.map((r) => [r.id, r.forQuestion, r.category])).toEqual([
+    expect(
+      (await Array.fromAsync(loaded.rows())).map((r) => [r.id, r.forQuestion, r.category]),
+    ).toEqual([
       ['1', 'f1', 'x'],
       ['2', 'f2', null],
     ]);

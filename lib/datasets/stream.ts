@@ -39,28 +39,66 @@ export async function* streamJsonl(path: string, name = path): AsyncGenerator<Ra
   }
 }
 
+/** How a file is read: only some columns (parquet skips the others' bytes; JSONL reads all). */
+export interface StreamOptions {
+  /** The columns wanted (those the file lacks are ignored); every column when absent. */
+  columns?: readonly string[];
+  /** At most this many parquet rows decoded at once, whatever the file's row groups (1,000). */
+  window?: number;
+}
+
+/** The top-level column names of a parquet file, from its footer. */
+export async function parquetColumns(path: string): Promise<string[]> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } = await import('hyparquet');
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
+  return parquetSchema(metadata).children.map((child) => child.element.name);
+}
+
 /**
- * The rows of a parquet file on disk, one row group at a time (hyparquet reads the byte ranges
- * of that group from the file): a file of any size costs one row group of memory. Nested
- * columns come back as plain objects and arrays; INT64 columns as bigint.
+ * The rows of a parquet file on disk, a window of rows of one row group at a time (hyparquet
+ * reads those pages' byte ranges from the file), and only the columns asked for: a file of any
+ * size costs one window of memory. Nested columns come back as plain objects and arrays; INT64
+ * columns as bigint.
  */
-export async function* streamParquet(path: string, name = path): AsyncGenerator<RawRow> {
-  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } =
+export async function* streamParquet(
+  path: string,
+  name = path,
+  options: StreamOptions = {},
+): AsyncGenerator<RawRow> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } =
     await import('hyparquet');
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadataAsync(file);
-  let rowStart = 0;
+  const present = parquetSchema(metadata).children.map((child) => child.element.name);
+  const wanted = options.columns;
+  const columns = wanted === undefined ? undefined : present.filter((c) => wanted.includes(c));
+  const window = options.window ?? 1_000;
+  let groupStart = 0;
   for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    const rows: unknown[] = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
-    for (const [i, row] of rows.entries()) yield { row, where: `${name} row ${rowStart + i + 1}` };
-    rowStart = rowEnd;
+    const groupEnd = groupStart + Number(group.num_rows);
+    for (let rowStart = groupStart; rowStart < groupEnd; rowStart += window) {
+      const rowEnd = Math.min(groupEnd, rowStart + window);
+      const rows: unknown[] = await parquetReadObjects({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        ...(columns === undefined ? {} : { columns }),
+      });
+      for (const [i, row] of rows.entries())
+        yield { row, where: `${name} row ${rowStart + i + 1}` };
+    }
+    groupStart = groupEnd;
   }
 }
 
 /** The rows of a local `.parquet` or `.jsonl` file, streamed (see streamParquet, streamJsonl). */
-export function streamRows(path: string, name = path): AsyncGenerator<RawRow> {
-  return path.endsWith('.parquet') ? streamParquet(path, name) : streamJsonl(path, name);
+export function streamRows(
+  path: string,
+  name = path,
+  options: StreamOptions = {},
+): AsyncGenerator<RawRow> {
+  return path.endsWith('.parquet') ? streamParquet(path, name, options) : streamJsonl(path, name);
 }
 
 /** A short sha256 of a file's bytes, read as a stream: the revision of a local dataset. */

@@ -22,6 +22,20 @@ function text(row: Record<string, unknown>, field: string): string | null {
   return JSON.stringify(value);
 }
 
+/** The columns validateRow reads (with the value columns, when the dataset has them). */
+export function rowColumns(valueColumns: { for: string; against: string } | null): string[] {
+  const read = [
+    'id',
+    'issue_description',
+    'for_question',
+    'against_question',
+    'issue_scale',
+    'category',
+    'article_title',
+  ];
+  return valueColumns === null ? read : [...read, valueColumns.for, valueColumns.against];
+}
+
 /**
  * Validates one raw row. A row without its questions is an error naming the row, never a silent
  * skip: a benchmark with holes in it is not the benchmark.

@@ -3,8 +3,13 @@ import { join, resolve } from 'node:path';
 import type { DatasetSettings } from '../../lib/config/sections.ts';
 import { ValbenchError } from '../../lib/errors.ts';
 import type { DatasetSelection } from '../../lib/records/types.gen.ts';
-import { fileRevision, streamRows, type RawRow } from '../../lib/datasets/stream.ts';
-import { validateRow, type DatasetRow } from './dataset.ts';
+import {
+  fileRevision,
+  parquetColumns,
+  streamRows,
+  type RawRow,
+} from '../../lib/datasets/stream.ts';
+import { rowColumns, validateRow, type DatasetRow } from './dataset.ts';
 import { fetchHubSplit } from './hub.ts';
 import { createPairSelector } from './sample.ts';
 import { valueColumnsOf, type ValueColumns } from './value-columns.ts';
@@ -27,8 +32,9 @@ export interface LoadedDataset {
 /** The local files of a dataset, in order, each with the name its rows are reported under. */
 type DatasetFiles = { path: string; name: string }[];
 
-async function* rawRows(files: DatasetFiles): AsyncGenerator<RawRow> {
-  for (const file of files) yield* streamRows(file.path, file.name);
+/** The rows of the files, in order, with only the columns asked for when parquet. */
+async function* rawRows(files: DatasetFiles, columns: readonly string[]): AsyncGenerator<RawRow> {
+  for (const file of files) yield* streamRows(file.path, file.name, { columns });
 }
 
 /**
@@ -73,7 +79,12 @@ export async function loadDataset(
     { limit: settings.limit, seed: settings.sampleSeed, pairIds: settings.pairIds },
     datasetId,
   );
-  for await (const { row, where } of rawRows(files)) {
+  // A parquet file names its columns in its footer, and its other columns (the section text, the
+  // bulk of a row) are never read; a JSONL file's columns are the keys of its rows.
+  for (const file of files)
+    if (file.path.endsWith('.parquet'))
+      for (const column of await parquetColumns(file.path)) columnSet.add(column);
+  for await (const { row, where } of rawRows(files, rowColumns(null))) {
     if (typeof row === 'object' && row !== null)
       for (const key of Object.keys(row)) columnSet.add(key);
     selector.offer(validateRow(row, where).id, where);
@@ -85,7 +96,7 @@ export async function loadDataset(
   const valueColumns = valueColumnsOf(columns, settings.valueColumns, datasetId);
   async function* rows(): AsyncGenerator<DatasetRow> {
     let found = 0;
-    for await (const { row, where } of rawRows(files)) {
+    for await (const { row, where } of rawRows(files, rowColumns(valueColumns))) {
       const valid = validateRow(row, where, valueColumns);
       if (!pairIds.has(valid.id)) continue;
       found += 1;

@@ -10,4 +10,5 @@ COPY services ./services
 COPY cli ./cli
 COPY deploy ./deploy
 USER node
-ENTRYPOINT ["node", "cli/main.ts"]
+# --max-semi-space-size: see bin/valbench (a bounded young generation keeps each stage small).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "cli/main.ts"]

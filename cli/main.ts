@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 import { isValbenchError, messageOf } from '../lib/errors.ts';
 import { redactSecrets } from '../lib/secrets.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';

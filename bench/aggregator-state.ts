@@ -3,8 +3,10 @@
  * keeps (per (run, judge) metrics and windows, the keys counted once, the judge agreement
  * scores, the PAC history), measured as V8 heap used after a full GC, before and after
  * applying judgments. Two figures: the fixed cost of one more (run, judge) (many runs of one
- * judgment each) and the cost of one more judgment in a run (one run of N pairs, all judged
- * within the time window: the worst case, as when a run is judged at full speed).
+ * judgment each) and the cost of one more judgment in a run (one run of N pairs), all judged
+ * within the 15-minute time window (the worst case: a run judged at full speed) or each a minute
+ * after the last (the window holds 15: what stays is the key counted once and the agreement
+ * score).
  *
  *   node --expose-gc bench/aggregator-state.ts [--pairs 115000] [--runs 200]
  */
@@ -70,8 +72,8 @@ function judgment(run: number, pair: number): Judgment {
 }
 
 /** The aggregator service's state, composed as services/aggregator/service.ts composes it. */
-function aggregatorState() {
-  const state = createAggregatorState({ windowSize: 1_000, windowMinutes: 15 });
+function aggregatorState(now: () => number) {
+  const state = createAggregatorState({ windowSize: 1_000, windowMinutes: 15, now });
   const agreement = createJudgeAgreement();
   const history = createPacHistory({ intervalMs: 1_000, maxPoints: 600 });
   return {
@@ -92,9 +94,9 @@ function heapUsed(): number {
 }
 
 /** Heap bytes the state holds after applying what `fill` applies. */
-function measure(fill: (apply: (j: Judgment) => void) => void): number {
+function measure(fill: (apply: (j: Judgment) => void) => void, now = Date.now): number {
   const before = heapUsed();
-  const held = aggregatorState();
+  const held = aggregatorState(now);
   fill((j) => {
     held.apply(j);
   });
@@ -109,6 +111,15 @@ const manyRuns = measure((apply) => {
 const oneRun = measure((apply) => {
   for (let pair = 1; pair <= pairs; pair += 1) apply(judgment(1, pair));
 });
+// The same run judged slowly: each judgment a minute after the last, so the 15-minute window
+// holds only the last 15 (as a real endpoint's seconds per pair make it).
+let clock = 0;
+const oneSlowRun = measure(
+  (apply) => {
+    for (let pair = 1; pair <= pairs; pair += 1) apply(judgment(1, pair));
+  },
+  () => (clock += 60_000),
+);
 const perRun = manyRuns / runs;
 console.log(
   JSON.stringify({
@@ -117,6 +128,7 @@ console.log(
     pairs,
     bytesPerRunJudge: Math.round(perRun),
     bytesPerJudgment: Math.round((oneRun - perRun) / pairs),
+    bytesPerJudgmentPastTimeWindow: Math.round((oneSlowRun - perRun) / pairs),
     runOfPairsMiB: Math.round((oneRun / 2 ** 20) * 10) / 10,
   }),
 );

@@ -117,7 +117,8 @@ async function stagesApart(): Promise<{ seconds: number; procs: Proc[] }> {
     ...common,
   ]);
   const producer = start('producer', ['produce', '--input', input, ...common]);
-  if ((await producer.exit) !== 0) throw new Error(`producer failed:\n${producer.lines.join('\n')}`);
+  if ((await producer.exit) !== 0)
+    throw new Error(`producer failed:\n${producer.lines.join('\n')}`);
   const runId = (
     JSON.parse(producer.lines.find((l) => l.startsWith('{"runId"')) ?? '{}') as { runId: string }
   ).runId;

@@ -10,7 +10,6 @@ import {
   type RawRow,
 } from '../../lib/datasets/stream.ts';
 import { rowColumns, validateRow, type DatasetRow } from './dataset.ts';
-import { fetchHubSplit } from './hub.ts';
 import { createPairSelector } from './sample.ts';
 import { valueColumnsOf, type ValueColumns } from './value-columns.ts';
 
@@ -58,6 +57,8 @@ export async function loadDataset(
     datasetId = `file:${resolve(source.path)}`;
     revision = await fileRevision(source.path);
   } else {
+    // The hub client (and its WASM hashers) is loaded only for a hub dataset.
+    const { fetchHubSplit } = await import('./hub.ts');
     const hub = await fetchHubSplit({
       dataset: source.dataset,
       revision: source.revision,

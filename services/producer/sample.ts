@@ -27,6 +27,7 @@ export function sampleKey(seed: number, id: string): string {
   return createHash('sha256').update(`${seed}:${id}`).digest('hex');
 }
 
+/** A selector for one run's rule over one dataset (named in its errors). */
 export function createPairSelector(rule: SelectionRule, dataset: string): PairSelector {
   const { limit, seed, pairIds } = rule;
   const seen = new Set<string>();

@@ -10,4 +10,5 @@ COPY services ./services
 COPY cli ./cli
 COPY deploy ./deploy
 USER node
-ENTRYPOINT ["node", "cli/main.ts"]
+# The V8 heap flags: see bin/valbench (a bounded young and old generation keep each stage small).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--max-old-space-size=1024", "cli/main.ts"]

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseParquet } from '../lib/datasets/files.ts';
+import { readParquet } from '../lib/datasets/files.ts';
 import { contentRevision, readTable } from '../lib/datasets/read.ts';
 import { ValbenchError } from '../lib/errors.ts';
 import { calibrationDatasetId, type CalibrationSet } from '../services/judge/calibration.ts';
@@ -80,7 +80,7 @@ export async function readCalibrationSet(
     ...(source.fetch === undefined ? {} : { fetch: source.fetch }),
   });
   const rows: unknown[] = [];
-  for (const file of hub.files) rows.push(...(await parseParquet(file.bytes)));
+  for (const file of hub.files) rows.push(...(await readParquet(file.local)));
   return {
     set,
     rows,

@@ -100,10 +100,10 @@ export async function runEvaluation(
   const onProgress = hooks.onProgress ?? (() => undefined);
   const started = Date.now();
   const dataset = await loadDataset(settings.dataset);
-  const { rows, selection } = dataset;
+  const { pairIds, selection } = dataset;
   const run = runConfigOf(settings.model, settings.provider, selection);
   const runId = runIdOf(run);
-  const judge = judgeIdentity(settings.judge, judgeTaxonomy(settings.judge.values, dataset));
+  const judge = judgeIdentity(settings.judge, await judgeTaxonomy(settings.judge.values, dataset));
   hooks.onValueColumns?.(describeValueColumns(dataset));
   const judgeRequest = judgeRequestOf(
     {
@@ -132,11 +132,7 @@ export async function runEvaluation(
       hooks.onCostWarning?.(line);
     },
   });
-  const watch = createCompletionWatch(
-    judgeId,
-    new Map([[runId, new Set(rows.map((r) => r.id))]]),
-    'run',
-  );
+  const watch = createCompletionWatch(judgeId, new Map([[runId, new Set(pairIds)]]), 'run');
   let responded = 0;
   // The report's token totals and cost come from the judgments (every attempt of the run).
   const usage = createUsageTally();
@@ -154,7 +150,7 @@ export async function runEvaluation(
     },
     tag: 'run',
     progress: () => [
-      { runId, pairs: rows.length, responded, deadLettered: watch.completion().deadLettered },
+      { runId, pairs: pairIds.size, responded, deadLettered: watch.completion().deadLettered },
     ],
   });
   const stages: RunningStage[] = [];
@@ -165,7 +161,7 @@ export async function runEvaluation(
     runEstimate(
       ledger.spent(runId),
       { responder: responded, judge: watch.completion().judged },
-      rows.length,
+      pairIds.size,
     );
   // Intake stops on an interrupt, and when the run ends whatever ended it.
   const intakeStop = new AbortController();
@@ -185,7 +181,7 @@ export async function runEvaluation(
     const { judged, deadLettered } = watch.completion();
     return {
       cost: cost(),
-      pairs: rows.length,
+      pairs: pairIds.size,
       responded,
       judged,
       deadLettered,
@@ -234,7 +230,7 @@ export async function runEvaluation(
       pipeline,
       runId,
       run,
-      rows,
+      dataset.rows(),
       undefined,
       gate === null ? {} : { admit: (row) => gate.admit(row) },
     ).then((outcome) => {
@@ -298,7 +294,7 @@ export async function runEvaluation(
     alreadyPublished: alreadyPublished ?? 0,
     runId,
     judgeId,
-    pairs: rows.length,
+    pairs: pairIds.size,
     judged,
     deadLettered,
     metrics: result,

@@ -1,23 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024
 import { isValbenchError, messageOf } from '../lib/errors.ts';
 import { redactSecrets } from '../lib/secrets.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';
-import { main as aggregate } from '../services/aggregator/main.ts';
-import { main as judge } from '../services/judge/main.ts';
-import { main as produce } from '../services/producer/main.ts';
-import { main as respond } from '../services/responder/main.ts';
-import { replayCommand } from './commands/replay.ts';
-import { calibrateCommand } from './commands/calibrate.ts';
-import { compareCommand } from './commands/compare.ts';
-import { exportCommand } from './commands/export.ts';
-import { importCommand } from './commands/import.ts';
-import { reportCommand } from './commands/report.ts';
-import { runCommand } from './commands/run.ts';
-import { serveCommand } from './commands/serve.ts';
-import { simulatorCommand } from './commands/simulator.ts';
-import { stackCommand } from './commands/stack.ts';
-import { waitCommand } from './commands/wait.ts';
-
 const usage = `valbench: VAL-Bench value-consistency evaluation on Kafka
 
 usage: valbench <command> [options]     (valbench <command> --help for its options)
@@ -39,39 +23,35 @@ commands:
   simulator  the simulated OpenAI/Anthropic HTTP server for tests and load tests
   stack      up|down|status|reset: the local Kafka broker and schema registry (durable)`;
 
+/**
+ * Each command's module is imported when that command runs, never the others': a stage process
+ * loads its own stage, not the report charts, the Arrow reader or every model SDK (each costs
+ * tens of MB of resident memory in every process).
+ */
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  run: async (args) => (await import('./commands/run.ts')).runCommand(args),
+  serve: async (args) => (await import('./commands/serve.ts')).serveCommand(args),
+  produce: async (args) => (await import('../services/producer/main.ts')).main(args, process.env),
+  respond: async (args) => (await import('../services/responder/main.ts')).main(args, process.env),
+  judge: async (args) => (await import('../services/judge/main.ts')).main(args, process.env),
+  aggregate: async (args) =>
+    (await import('../services/aggregator/main.ts')).main(args, process.env),
+  replay: async (args) => (await import('./commands/replay.ts')).replayCommand(args),
+  calibrate: async (args) => (await import('./commands/calibrate.ts')).calibrateCommand(args),
+  wait: async (args) => (await import('./commands/wait.ts')).waitCommand(args),
+  compare: async (args) => (await import('./commands/compare.ts')).compareCommand(args),
+  report: async (args) => (await import('./commands/report.ts')).reportCommand(args),
+  export: async (args) => (await import('./commands/export.ts')).exportCommand(args, process.env),
+  import: async (args) => (await import('./commands/import.ts')).importCommand(args, process.env),
+  simulator: async (args) => (await import('./commands/simulator.ts')).simulatorCommand(args),
+  stack: async (args) => (await import('./commands/stack.ts')).stackCommand(args),
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const run = command === undefined ? undefined : commands[command];
+  if (run !== undefined && Object.hasOwn(commands, command ?? '')) return run(rest);
   switch (command) {
-    case 'run':
-      return runCommand(rest);
-    case 'serve':
-      return serveCommand(rest);
-    case 'produce':
-      return produce(rest, process.env);
-    case 'respond':
-      return respond(rest, process.env);
-    case 'judge':
-      return judge(rest, process.env);
-    case 'aggregate':
-      return aggregate(rest, process.env);
-    case 'replay':
-      return replayCommand(rest);
-    case 'calibrate':
-      return calibrateCommand(rest);
-    case 'wait':
-      return waitCommand(rest);
-    case 'compare':
-      return compareCommand(rest);
-    case 'report':
-      return reportCommand(rest);
-    case 'export':
-      return exportCommand(rest, process.env);
-    case 'import':
-      return importCommand(rest, process.env);
-    case 'simulator':
-      return simulatorCommand(rest);
-    case 'stack':
-      return stackCommand(rest);
     case undefined:
     case 'help':
     case '--help':

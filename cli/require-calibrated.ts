@@ -33,7 +33,7 @@ export async function requireCalibrated(
         'JUDGE_NOT_CALIBRATED',
         '--require-calibrated with --judge-values takes the taxonomy from the stored responses, so the judge id is not known before judging: give it with --values FILE (the taxonomy the judge was calibrated with)',
       );
-    taxonomy = judgeTaxonomy(judge.values, await dataset());
+    taxonomy = await judgeTaxonomy(judge.values, await dataset());
   } else if (judge.values !== null) taxonomy = readTaxonomyFile(judge.values.path);
   const { judgeId } = judgeIdentity(judge, taxonomy);
   const status = await readCalibration(

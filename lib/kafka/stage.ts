@@ -121,6 +121,10 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     sessionTimeout,
     heartbeatInterval: Math.min(3_000, sessionTimeout / 3),
     maxWaitTimeInMs: 250,
+    // A fetch of at most 2 MB (256 KB a partition) instead of kafkajs's 10 MB / 1 MB: a few
+    // hundred records, plenty for a pool of C calls, and fetch buffers that stay small.
+    maxBytes: 2 * 1024 * 1024,
+    maxBytesPerPartition: 256 * 1024,
     retry: { retries: 10 },
   });
   const producer: Producer = createProducer(options.kafka);

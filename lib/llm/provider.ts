@@ -1,7 +1,5 @@
 import { createSimulatedModel, type SimulatorOptions } from '../simulator/model.ts';
-import { createAnthropicModel } from './anthropic.ts';
 import type { ChatModel } from './chat-model.ts';
-import { createChatCompletionsModel, createOpenAIResponsesModel } from './openai.ts';
 
 export const providerKinds = ['simulated', 'openai', 'openai-compatible', 'anthropic'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
@@ -54,19 +52,44 @@ function connect(
     case 'simulated':
       return createSimulatedModel(simulator);
     case 'openai':
-      return createOpenAIResponsesModel({
-        ...common,
-        provider: 'openai',
-        apiKey: settings.apiKey ?? '',
-      });
+      return deferred(`openai/${model}`, async () =>
+        (await import('./openai.ts')).createOpenAIResponsesModel({
+          ...common,
+          provider: 'openai',
+          apiKey: settings.apiKey ?? '',
+        }),
+      );
     case 'openai-compatible':
       // vLLM, Ollama and llama.cpp accept any key when started without one.
-      return createChatCompletionsModel({
-        ...common,
-        provider: 'openai-compatible',
-        apiKey: settings.apiKey ?? 'none',
-      });
+      return deferred(`openai-compatible/${model}`, async () =>
+        (await import('./openai.ts')).createChatCompletionsModel({
+          ...common,
+          provider: 'openai-compatible',
+          apiKey: settings.apiKey ?? 'none',
+        }),
+      );
     case 'anthropic':
-      return createAnthropicModel({ ...common, apiKey: settings.apiKey ?? '' });
+      return deferred(`anthropic/${model}`, async () =>
+        (await import('./anthropic.ts')).createAnthropicModel({
+          ...common,
+          apiKey: settings.apiKey ?? '',
+        }),
+      );
   }
+}
+
+/**
+ * A model whose SDK adapter is imported on its first call: a process loads the one SDK it
+ * calls (each costs 20 to 35 MB of resident memory), none when the model is simulated.
+ */
+function deferred(label: string, load: () => Promise<ChatModel>): ChatModel {
+  let loaded: Promise<ChatModel> | null = null;
+  return {
+    label,
+    simulated: false,
+    async complete(request, signal) {
+      loaded ??= load();
+      return (await loaded).complete(request, signal);
+    },
+  };
 }

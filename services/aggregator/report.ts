@@ -3,7 +3,6 @@ import { basename, join } from 'node:path';
 import { categoryRows } from './category-rows.ts';
 import { summarize, type Metrics, type Tally } from './metrics.ts';
 export { categoryRows, type CategoryRow } from './category-rows.ts';
-import { writeFigures } from './report-figures.ts';
 import type { ReportTable } from './report-html.ts';
 import { analyzeValues, type ValuesAnalysis, type ValueTally } from './values.ts';
 
@@ -137,6 +136,9 @@ export async function writeReport(
     files.push(join(dir, table.file));
   }
   const caption = options.caption ?? basename(dir);
+  // The charts (vega, resvg and a font: tens of MB) are loaded when a report is drawn, not by
+  // every process that might draw one.
+  const { writeFigures } = await import('./report-figures.ts');
   files.push(...(await writeFigures(dir, { metrics, values, tables, caption })));
   return files;
 }

@@ -1,5 +1,4 @@
 import type { Judgment } from '../../lib/records/types.gen.ts';
-import { judgmentKey } from '../../lib/ids.ts';
 import {
   applyToMetrics,
   emptyMetrics,
@@ -70,7 +69,10 @@ export function valueLabelsOf(j: Judgment): ValueLabels | null {
  */
 export function createAggregatorState(options: AggregatorOptions) {
   const now = options.now ?? Date.now;
-  const seen = new Set<string>();
+  // The pair ids counted, per (run, judge): the run and judge ids are held once per state, not
+  // once per judgment (bench/aggregator-state.ts states what a run and a judgment cost).
+  const seen = new Map<string, Set<string>>();
+  let counted = 0;
   const states = new Map<string, RunJudgeState>();
   const windowMs = options.windowMinutes * 60_000;
 
@@ -85,10 +87,15 @@ export function createAggregatorState(options: AggregatorOptions) {
   return {
     /** Applies a judgment; false when its key was already counted. */
     apply(j: Judgment): boolean {
-      const key = judgmentKey(j.runId, j.pairId, j.judgeId);
-      if (seen.has(key)) return false;
-      seen.add(key);
       const id = `${j.runId}|${j.judgeId}`;
+      let pairs = seen.get(id);
+      if (pairs === undefined) {
+        pairs = new Set();
+        seen.set(id, pairs);
+      }
+      if (pairs.has(j.pairId)) return false;
+      pairs.add(j.pairId);
+      counted += 1;
       let state = states.get(id);
       if (state === undefined) {
         state = {
@@ -138,7 +145,7 @@ export function createAggregatorState(options: AggregatorOptions) {
       return all.filter((s) => s.lastJudgedAt >= cutoff);
     },
     counted(): number {
-      return seen.size;
+      return counted;
     },
   };
 }

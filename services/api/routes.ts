@@ -89,14 +89,14 @@ export function runsApi(options: RunsApiOptions): ExtraRoutes {
     await options.publish(record);
     accepted.add(runId);
     logger.info(
-      { runId, requestId: record.requestId, pairs: plan.dataset.rows.length },
+      { runId, requestId: record.requestId, pairs: plan.dataset.pairIds.size },
       'run requested',
     );
     response.setHeader('location', location);
     return json(response, 202, {
       runId,
       requestId: record.requestId,
-      pairs: plan.dataset.rows.length,
+      pairs: plan.dataset.pairIds.size,
       judges: plan.judgeRequests.map((j) => j.judgeId),
       state: 'requested',
       url: location,

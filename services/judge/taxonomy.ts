@@ -18,17 +18,19 @@ export function readTaxonomyFile(path: string): string[] {
 /**
  * The values a judge labels responses with: none (values off), the file's, or every value of the
  * dataset's value columns. A values analysis on a dataset without value columns stops here, with
- * the columns it has.
+ * the columns it has. The dataset's values are read from its selected rows, streamed.
  */
-export function judgeTaxonomy(
+export async function judgeTaxonomy(
   choice: JudgeSettings['values'],
-  dataset: Pick<LoadedDataset, 'rows' | 'columns' | 'valueColumns' | 'selection'>,
-): string[] | null {
+  dataset: Pick<LoadedDataset, 'columns' | 'valueColumns' | 'selection'> & {
+    rows: () => Parameters<typeof taxonomyOf>[0];
+  },
+): Promise<string[] | null> {
   if (choice === null) return null;
   if (choice.from === 'file') return readTaxonomyFile(choice.path);
   const where = dataset.selection.datasetId;
   if (dataset.valueColumns === null) throw noValueColumns(dataset.columns, where);
-  const values = taxonomyOf(dataset.rows);
+  const values = await taxonomyOf(dataset.rows());
   if (values.length === 0)
     throw new ValbenchError(
       'fatal',

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ValbenchError } from '../../lib/errors.ts';
 
 /** One VAL-Bench row, validated. */
@@ -22,6 +20,20 @@ function text(row: Record<string, unknown>, field: string): string | null {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
     return String(value);
   return JSON.stringify(value);
+}
+
+/** The columns validateRow reads (with the value columns, when the dataset has them). */
+export function rowColumns(valueColumns: { for: string; against: string } | null): string[] {
+  const read = [
+    'id',
+    'issue_description',
+    'for_question',
+    'against_question',
+    'issue_scale',
+    'category',
+    'article_title',
+  ];
+  return valueColumns === null ? read : [...read, valueColumns.for, valueColumns.against];
 }
 
 /**
@@ -71,44 +83,4 @@ export function validateRow(
     forValue: valueColumns === null ? null : text(row, valueColumns.for),
     againstValue: valueColumns === null ? null : text(row, valueColumns.against),
   };
-}
-
-export function fileRevision(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
-}
-
-/**
- * The selection of a run: the first `limit` rows in dataset order, or, with a seed, a
- * deterministic sample: rows ordered by sha256(seed:id), the first `limit` taken. The same seed
- * picks the same pairs on any machine, so runs of different models see the same pairs.
- */
-export function selectRows(
-  rows: DatasetRow[],
-  limit: number | null,
-  seed: number | null,
-  pairIds: readonly string[] | null = null,
-  where = 'the dataset',
-): DatasetRow[] {
-  if (pairIds !== null) {
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const missing = pairIds.filter((id) => !byId.has(id));
-    if (missing.length > 0)
-      throw new ValbenchError(
-        'fatal',
-        'PAIR_IDS_UNKNOWN',
-        `${where} has no pair with id ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (and ${missing.length - 10} more)` : ''}`,
-      );
-    return [...new Set(pairIds)].flatMap((id) => {
-      const row = byId.get(id);
-      return row === undefined ? [] : [row];
-    });
-  }
-  if (seed === null) return limit === null ? rows : rows.slice(0, limit);
-  const keyed = rows.map((row) => ({
-    row,
-    key: createHash('sha256').update(`${seed}:${row.id}`).digest('hex'),
-  }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const picked = keyed.map((k) => k.row);
-  return limit === null ? picked : picked.slice(0, limit);
 }

@@ -1,5 +1,7 @@
 import { datasetInfo, downloadFile, listFiles } from '@huggingface/hub';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { ValbenchError, messageOf } from '../../lib/errors.ts';
 import { redactSecrets } from '../../lib/secrets.ts';
@@ -18,7 +20,8 @@ export interface HubSelection {
 export interface HubFiles {
   /** The commit the revision resolved to: recorded in the run config, so runs are reproducible. */
   commit: string;
-  files: { path: string; bytes: Uint8Array }[];
+  /** Each file's path in the dataset repository and where it is on disk (in the cache). */
+  files: { path: string; local: string }[];
 }
 
 /** Parquet files of a split: `<split>-*.parquet` or any parquet under a `<split>/` folder. */
@@ -45,8 +48,9 @@ function unreachable(selection: HubSelection, error: unknown): ValbenchError {
 
 /**
  * Lists and downloads the parquet files of one split of a hub dataset at a revision, with the
- * token from the environment when given (gated sets). Files already cached for the resolved
- * commit are read from disk.
+ * token from the environment when given (gated sets). Each file is streamed to the cache folder
+ * (never held in memory: the reader reads it from disk by row groups); files already cached for
+ * the resolved commit are not downloaded again.
  */
 export async function fetchHubSplit(selection: HubSelection): Promise<HubFiles> {
   const repo = { type: 'dataset' as const, name: selection.dataset };
@@ -94,10 +98,14 @@ export async function fetchHubSplit(selection: HubSelection): Promise<HubFiles> 
           `${selection.dataset}: ${path} vanished`,
         );
       mkdirSync(dirname(cached), { recursive: true });
-      writeFileSync(`${cached}.partial`, new Uint8Array(await blob.arrayBuffer()));
+      try {
+        await pipeline(Readable.fromWeb(blob.stream()), createWriteStream(`${cached}.partial`));
+      } catch (error) {
+        throw unreachable(selection, error);
+      }
       renameSync(`${cached}.partial`, cached);
     }
-    files.push({ path, bytes: readFileSync(cached) });
+    files.push({ path, local: cached });
   }
   return { commit, files };
 }

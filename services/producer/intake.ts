@@ -130,7 +130,7 @@ export function startRunIntake(options: IntakeOptions): Promise<RunningStage> {
           pipeline,
           runId,
           run,
-          dataset.rows,
+          dataset.rows(),
           undefined,
           gate === null ? {} : { admit: (row) => gate.admit(row) },
         );
@@ -150,7 +150,7 @@ export function startRunIntake(options: IntakeOptions): Promise<RunningStage> {
         if (stopped !== null) {
           const stop = {
             published: published + alreadyPublished,
-            pairs: dataset.rows.length,
+            pairs: dataset.pairIds.size,
             projectedUsd: stopped.projectedUsd,
           };
           options.logger.warn(

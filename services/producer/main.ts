@@ -81,7 +81,7 @@ export async function main(
       : [
           judgeRequestOf(
             {
-              ...judgeIdentity(judge, judgeTaxonomy(judge.values, loaded)),
+              ...judgeIdentity(judge, await judgeTaxonomy(judge.values, loaded)),
               maxInvalidAttempts: judge.maxInvalidAttempts,
               swapSample: judge.swapSample,
             },
@@ -96,18 +96,18 @@ export async function main(
     pipeline,
     runId,
     run,
-    loaded.rows,
+    loaded.rows(),
     (published) => {
-      if (published - last >= 1000 || published === loaded.rows.length) {
+      if (published - last >= 1000 || published === loaded.pairIds.size) {
         last = published;
-        logger.info({ runId, published, total: loaded.rows.length }, 'publishing prompts');
+        logger.info({ runId, published, total: loaded.pairIds.size }, 'publishing prompts');
       }
     },
   );
   console.log(
     JSON.stringify({
       runId,
-      pairs: loaded.rows.length,
+      pairs: loaded.pairIds.size,
       published,
       alreadyPublished,
       topic: pipeline.names.prompts,

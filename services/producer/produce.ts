@@ -49,38 +49,37 @@ export async function publishedPairIds(pipeline: Pipeline, runId: string): Promi
 export type IntakeAdmit = (row: DatasetRow) => Promise<boolean>;
 
 /**
- * Publishes the selected rows as prompt records keyed runId/pairId, in batches, each batch
- * acknowledged by all in-sync replicas, skipping the pairs of this run already on the topic: a
- * run published again (a retried deploy hook, `valbench run` resumed after Ctrl-C, a producer
- * killed half way) asks the model nothing it was asked before. With `admit`, each pair is
- * published on its own once admitted, and the first refusal ends intake: the pairs left are
- * returned as `withheld`. Returns how many were published now and how many were there already.
+ * Publishes the selected rows as prompt records keyed runId/pairId as they are read, in batches
+ * of `batchSize`, each batch acknowledged by all in-sync replicas before the next rows are read
+ * (so at most one batch of rows is in memory), skipping the pairs of this run already on the
+ * topic: a run published again (a retried deploy hook, `valbench run` resumed after Ctrl-C, a
+ * producer killed half way) asks the model nothing it was asked before. With `admit`, each pair
+ * is published on its own once admitted, and the first refusal ends intake: the ids of the pairs
+ * left are returned as `withheld`. Returns how many were published now and how many were there
+ * already.
  */
 export async function publishPrompts(
   pipeline: Pipeline,
   runId: string,
   run: RunConfig,
-  allRows: readonly DatasetRow[],
+  rows: AsyncIterable<DatasetRow> | Iterable<DatasetRow>,
   onProgress: (published: number) => void = () => undefined,
   options: { batchSize?: number; admit?: IntakeAdmit } = {},
 ): Promise<{ published: number; alreadyPublished: number; withheld: string[] }> {
-  const { batchSize = 500, admit } = options;
+  const { admit } = options;
+  const batchSize = admit === undefined ? (options.batchSize ?? 500) : 1;
   const already = await publishedPairIds(pipeline, runId);
-  const rows = allRows.filter((row) => !already.has(row.id));
   const producer = createProducer(pipeline.kafka);
   await producer.connect();
   let published = 0;
-  let withheld: string[] = [];
+  let alreadyPublished = 0;
+  const withheld: string[] = [];
   try {
     const publisher = createPublisher(producer, pipeline.codecs.prompt, pipeline.names.prompts);
     const now = Date.now();
-    while (published < rows.length) {
-      const next = rows[published];
-      if (admit !== undefined && next !== undefined && !(await admit(next))) {
-        withheld = rows.slice(published).map((row) => row.id);
-        break;
-      }
-      const batch = rows.slice(published, published + (admit === undefined ? batchSize : 1));
+    let batch: DatasetRow[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
       await publisher.publish(
         batch.map((row) => ({
           key: pairKey(runId, row.id),
@@ -88,12 +87,27 @@ export async function publishPrompts(
         })),
       );
       published += batch.length;
+      batch = [];
       onProgress(published);
+    };
+    for await (const row of rows) {
+      if (already.has(row.id)) {
+        alreadyPublished += 1;
+        continue;
+      }
+      // Once refused, the rest is only listed (ids), never published.
+      if (withheld.length > 0 || (admit !== undefined && !(await admit(row)))) {
+        withheld.push(row.id);
+        continue;
+      }
+      batch.push(row);
+      if (batch.length >= batchSize) await flush();
     }
+    await flush();
   } finally {
     await producer.disconnect();
   }
-  return { published, alreadyPublished: allRows.length - rows.length, withheld };
+  return { published, alreadyPublished, withheld };
 }
 
 /** The run's configuration: what its id is a hash of. */

@@ -63,11 +63,13 @@ export function noValueColumns(columns: readonly string[], where: string): Valbe
 }
 
 /** The taxonomy of a dataset: every value its value columns name, sorted. */
-export function taxonomyOf(
-  rows: readonly { forValue: string | null; againstValue: string | null }[],
-): string[] {
+export async function taxonomyOf(
+  rows:
+    | AsyncIterable<{ forValue: string | null; againstValue: string | null }>
+    | Iterable<{ forValue: string | null; againstValue: string | null }>,
+): Promise<string[]> {
   const values = new Set<string>();
-  for (const row of rows) {
+  for await (const row of rows) {
     if (row.forValue !== null && row.forValue !== '') values.add(row.forValue);
     if (row.againstValue !== null && row.againstValue !== '') values.add(row.againstValue);
   }

@@ -128,7 +128,9 @@ describe('loadDataset from the hub', () => {
       sampleSeed: null,
       pairIds: null,
     });
-    expect(loaded.rows.map((r) => [r.id, r.forQuestion, r.category])).toEqual([
+    const read: [string, string, string | null][] = [];
+    for await (const r of loaded.rows()) read.push([r.id, r.forQuestion, r.category]);
+    expect(read).toEqual([
       ['1', 'f1', 'x'],
       ['2', 'f2', null],
     ]);

@@ -62,20 +62,29 @@ describe('the judge taxonomy', () => {
     againstValue,
   });
 
-  it('is every value of the value columns, sorted, or none when values are off', () => {
+  it('is every value of the value columns, sorted, or none when values are off', async () => {
     const dataset = {
-      rows: [row('liberty', 'care'), row('care', 'fairness'), row(null, '')],
+      rows: () => [row('liberty', 'care'), row('care', 'fairness'), row(null, '')].values(),
       columns: [...columns, 'for_value', 'against_value'],
       valueColumns: { for: 'for_value', against: 'against_value', how: 'found' as const },
       selection,
     };
-    expect(judgeTaxonomy({ from: 'dataset' }, dataset)).toEqual(['care', 'fairness', 'liberty']);
-    expect(judgeTaxonomy(null, dataset)).toBeNull();
+    expect(await judgeTaxonomy({ from: 'dataset' }, dataset)).toEqual([
+      'care',
+      'fairness',
+      'liberty',
+    ]);
+    expect(await judgeTaxonomy(null, dataset)).toBeNull();
   });
 
-  it('stops a values analysis on a dataset without value columns, listing its columns', () => {
-    const dataset = { rows: [row(null, null)], columns, valueColumns: null, selection };
-    expect(() => judgeTaxonomy({ from: 'dataset' }, dataset)).toThrow(
+  it('stops a values analysis on a dataset without value columns, listing its columns', async () => {
+    const dataset = {
+      rows: () => [row(null, null)].values(),
+      columns,
+      valueColumns: null,
+      selection,
+    };
+    await expect(judgeTaxonomy({ from: 'dataset' }, dataset)).rejects.toThrow(
       /--judge-values.*file:d.jsonl has no value columns; its columns: id, for_question, against_question, issue_description/,
     );
   });

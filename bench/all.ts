@@ -19,6 +19,8 @@ const root = join(import.meta.dirname, '..');
 const resultsFile = join(import.meta.dirname, 'results.json');
 const readmeFile = join(root, 'README.md');
 
+const launcherFlags = ['--max-semi-space-size=8', '--max-old-space-size=1024'];
+
 /** Each benchmark and the arguments whose figures the README shows. */
 const benches: Record<string, string[]> = {
   'throughput-inproc': ['bench/throughput.ts', '--pairs', '10000', '--latency-ms', '0'],
@@ -60,7 +62,8 @@ if (flags.get('readme-only') !== 'true') {
   for (const name of only) {
     const args = benches[name] ?? [];
     console.error(`bench ${name}: node ${args.join(' ')}`);
-    const run = spawnSync(process.execPath, args, {
+    // The V8 flags bin/valbench starts every valbench process with: the figures are the user's.
+    const run = spawnSync(process.execPath, [...launcherFlags, ...args], {
       cwd: root,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],

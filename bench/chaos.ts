@@ -32,12 +32,13 @@
  *   restarted aggregator counts what the killed one had; every pair is on the prompts topic
  *   (producer); the part is back, both groups commit further and the aggregator counts more
  *   (broker, registry).
- * - bound: what the hit group can hold in flight. A responder fault: every responder's C pairs,
- *   responders × 2C model calls (and responders × C judge calls for the responses written again),
- *   since the restart rebalances the group and the survivors' calls on the partitions they hand
- *   over are aborted and redone; the judge C calls; producer and aggregator 0; a broker or
- *   registry restart everything in flight (responders × 2C model calls, responders × C + C judge
- *   calls), the goal there being 0.
+ * - bound: what the hit group can hold (a stage holds up to twice its limit of records between
+ *   fetch and commit). A responder fault: every responder's 2C pairs, responders × 4C model calls
+ *   (and responders × 2C judge calls for the responses written again), since the restart
+ *   rebalances the group and the survivors' calls on the partitions they hand over are aborted
+ *   and redone; the judge 2C calls; producer and aggregator 0; a broker or registry restart
+ *   everything held (responders × 4C model calls, responders × 2C + 2C judge calls), the goal
+ *   there being 0.
  */
 import { parseFlags } from '../lib/config/args.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';

@@ -92,9 +92,11 @@ export function perWindow(times: readonly number[], starts: readonly number[]): 
 }
 
 /**
- * The most a fault may cost in repeated calls: what its consumer group can hold in flight. A
- * responder process holds at most C pairs (2C model calls; redone, they add at most C responses
- * to judge), a judge process C judge calls; the producer and the aggregator hold no model call.
+ * The most a fault may cost in repeated calls: what its consumer group can hold. A stage holds at
+ * most twice its limit of records between fetch and commit (its calls in flight, the pairs whose
+ * other side is still asked, and the finished ones whose commit has not landed yet): a responder
+ * process 2C pairs (4C model calls; redone, they add at most 2C responses to judge), a judge
+ * process 2C judge calls; the producer and the aggregator hold no model call.
  * Killing one responder of several costs up to the whole group's in flight, not only the killed
  * member's: when it comes back the group rebalances (kafkajs's eager protocol revokes every
  * partition), and the calls a surviving member had in flight on the partitions it hands over
@@ -111,14 +113,14 @@ export function boundOf(
     case 'aggregator':
       return { modelCalls: 0, judgeCalls: 0 };
     case 'responder':
-      return { modelCalls: 2 * concurrency * responders, judgeCalls: concurrency * responders };
+      return { modelCalls: 4 * concurrency * responders, judgeCalls: 2 * concurrency * responders };
     case 'judge':
-      return { modelCalls: 0, judgeCalls: concurrency };
+      return { modelCalls: 0, judgeCalls: 2 * concurrency };
     case 'broker':
     case 'registry':
       return {
-        modelCalls: 2 * concurrency * responders,
-        judgeCalls: concurrency * responders + concurrency,
+        modelCalls: 4 * concurrency * responders,
+        judgeCalls: 2 * concurrency * responders + 2 * concurrency,
       };
   }
 }

@@ -19,7 +19,7 @@ const root = join(import.meta.dirname, '..');
 const resultsFile = join(import.meta.dirname, 'results.json');
 const readmeFile = join(root, 'README.md');
 
-const launcherFlags = ['--max-semi-space-size=8', '--max-old-space-size=1024'];
+const launcherFlags = ['--max-semi-space-size=16', '--max-old-space-size=1024'];
 
 /** Each benchmark and the arguments whose figures the README shows. */
 const benches: Record<string, string[]> = {

@@ -37,6 +37,7 @@ const benches: Record<string, string[]> = {
   'reference-shape': ['bench/reference-shape.ts', '--pairs', '10000', '--latency-ms', '200'],
   'scale-out': ['bench/scale-out.ts'],
   memory: ['bench/memory.ts', '--pairs', '115000'],
+  'memory-http': ['bench/memory.ts', '--pairs', '115000', '--via', 'http'],
 };
 
 const { flags } = parseFlags(process.argv.slice(2), new Set(['readme-only']));

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseFlags } from '../lib/config/args.ts';
 import { resolveConnection } from '../lib/config/connection.ts';
 import { writeRealisticJsonl, writeRealisticParquet } from './rows.ts';
+import { benchServer } from './support/simulator-process.ts';
 
 const { flags } = parseFlags(process.argv.slice(2), new Set());
 const pairs = Number(flags.get('pairs') ?? 10_000);
@@ -36,6 +37,38 @@ const inputBytes = statSync(input).size;
 const connection = await resolveConnection(process.env, 'valbench-bench', (line) => {
   console.error(line);
 });
+// --via http: model and judge through the real OpenAI SDK to an OpenAI-compatible server
+// (--server-url, or the valbench simulator as its own process), as a real evaluation runs.
+const server =
+  flags.get('via') === 'http'
+    ? await benchServer({ externalUrl: flags.get('server-url') ?? null, latencyMs: 0, jitterMs: 0 })
+    : null;
+const hints = (prefix: string): string[] =>
+  server?.owned === true ? [`--${prefix}simulator-hints`] : [];
+const modelFlags =
+  server === null
+    ? []
+    : [
+        '--provider',
+        'openai-compatible',
+        '--base-url',
+        server.url,
+        '--endpoint',
+        'bench',
+        ...hints(''),
+      ];
+const judgeFlags =
+  server === null
+    ? []
+    : [
+        '--judge-provider',
+        'openai-compatible',
+        '--judge-base-url',
+        server.url,
+        '--judge-endpoint',
+        'bench-judge',
+        ...hints('judge-'),
+      ];
 const env = {
   ...process.env,
   KAFKA_BROKERS: connection.kafka.brokers.join(','),
@@ -102,6 +135,7 @@ async function stagesApart(): Promise<{ seconds: number; procs: Proc[] }> {
   const aggregator = start('aggregator', ['aggregate', '--metrics-port', '0', ...common]);
   const responder = start('responder', [
     'respond',
+    ...modelFlags,
     '--concurrency',
     concurrency,
     '--metrics-port',
@@ -110,13 +144,21 @@ async function stagesApart(): Promise<{ seconds: number; procs: Proc[] }> {
   ]);
   const judge = start('judge', [
     'judge',
+    ...judgeFlags,
     '--concurrency',
     concurrency,
     '--metrics-port',
     'off',
     ...common,
   ]);
-  const producer = start('producer', ['produce', '--input', input, ...common]);
+  const producer = start('producer', [
+    'produce',
+    '--input',
+    input,
+    ...modelFlags,
+    ...judgeFlags,
+    ...common,
+  ]);
   if ((await producer.exit) !== 0)
     throw new Error(`producer failed:\n${producer.lines.join('\n')}`);
   const runId = (
@@ -149,6 +191,8 @@ async function allInOne(): Promise<{ seconds: number; proc: Proc; judged: number
     'run',
     '--input',
     input,
+    ...modelFlags,
+    ...judgeFlags,
     '--concurrency',
     concurrency,
     '--judge-concurrency',
@@ -175,6 +219,7 @@ async function allInOne(): Promise<{ seconds: number; proc: Proc; judged: number
 const apart = await stagesApart();
 const together = await allInOne();
 rmSync(dir, { recursive: true, force: true });
+await server?.close();
 const mib = (bytes: number): number => Math.round((bytes / MiB) * 10) / 10;
 const ratio = (bytes: number, limit: number): number => Math.round((bytes / limit) * 100) / 100;
 const figures: Record<string, number> = {};
@@ -191,7 +236,10 @@ console.log(
     format,
     inputMiB: mib(inputBytes),
     concurrency: Number(concurrency),
-    model: 'simulated in process, 0 ms latency',
+    model:
+      server === null
+        ? 'simulated in process, 0 ms latency'
+        : `OpenAI SDK over HTTP to ${server.owned ? 'the valbench simulator as its own process' : server.url}, 0 ms latency`,
     stagesSeconds: apart.seconds,
     runSeconds: together.seconds,
     runJudged: together.judged,

@@ -1,10 +1,11 @@
 import type { Registry } from 'prom-client';
 
-/** One reading of the successful model calls so far, by stage. */
+/** One reading of the successful model calls so far, by stage, and the responder's in flight. */
 interface Sample {
   atMs: number;
   responder: number;
   judge: number;
+  responderInFlight: number;
 }
 
 /** What a run's model-call timeline says about the pool. */
@@ -12,7 +13,7 @@ export interface PoolFigures {
   /** Responder calls per second between 10% and 90% of its calls (warmed up, before the tail). */
   responderCallsPerSecond: number;
   judgeCallsPerSecond: number;
-  /** From `fromMs` (the first publish) to the first responder call seen. */
+  /** From `fromMs` (the first publish) to the first responder call seen in flight. */
   firstCallSeconds: number;
   /** From the last responder call to `endMs` (the last judgment counted). */
   tailSeconds: number;
@@ -31,7 +32,16 @@ export function sampleCallRate(registry: Registry, everyMs = 50) {
       values
         .filter((v) => v.labels['stage'] === stage && v.labels['outcome'] === 'ok')
         .reduce((sum, v) => sum + v.value, 0);
-    samples.push({ atMs: Date.now(), responder: count('responder'), judge: count('judge') });
+    const inFlight = registry.getSingleMetric('valbench_stage_in_flight');
+    const flying = inFlight === undefined ? [] : (await inFlight.get()).values;
+    samples.push({
+      atMs: Date.now(),
+      responder: count('responder'),
+      judge: count('judge'),
+      responderInFlight: flying
+        .filter((v) => v.labels['stage'] === 'responder')
+        .reduce((sum, v) => sum + v.value, 0),
+    });
   };
   const timer = setInterval(() => void read(), everyMs);
   return {
@@ -44,7 +54,8 @@ export function sampleCallRate(registry: Registry, everyMs = 50) {
 }
 
 function rateBetween(samples: readonly Sample[], pick: (s: Sample) => number): number {
-  const total = pick(samples.at(-1) ?? { atMs: 0, responder: 0, judge: 0 });
+  const final = samples.at(-1);
+  const total = final === undefined ? 0 : pick(final);
   const first = samples.find((s) => pick(s) >= total * 0.1);
   const last = samples.find((s) => pick(s) >= total * 0.9);
   if (first === undefined || last === undefined || last.atMs <= first.atMs) return Number.NaN;
@@ -53,7 +64,8 @@ function rateBetween(samples: readonly Sample[], pick: (s: Sample) => number): n
 
 export function figures(samples: readonly Sample[], fromMs: number, endMs: number): PoolFigures {
   const total = samples.at(-1)?.responder ?? 0;
-  const firstCall = samples.find((s) => s.responder > 0)?.atMs ?? Number.NaN;
+  const firstCall =
+    samples.find((s) => s.responderInFlight > 0 || s.responder > 0)?.atMs ?? Number.NaN;
   const lastCall = samples.find((s) => s.responder >= total)?.atMs ?? Number.NaN;
   return {
     responderCallsPerSecond: rateBetween(samples, (s) => s.responder),

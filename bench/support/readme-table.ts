@@ -16,6 +16,15 @@ const pct = (line: Line | undefined, key: string): string => {
   return typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—';
 };
 
+/** a ÷ (b ÷ scale), two decimals. */
+const ratio = (line: Line, a: string, b: string, scale: number): string => {
+  const x = line[a];
+  const y = line[b];
+  return typeof x === 'number' && typeof y === 'number' && y > 0
+    ? (x / (y / scale)).toFixed(2)
+    : '—';
+};
+
 function table(head: string[], rows: string[][]): string {
   return [
     `| ${head.join(' | ')} |`,
@@ -71,7 +80,9 @@ export function renderTable(results: Results): string {
     ),
     '',
     `**The pool kept full** (\`${command('saturation')}\`; latency uniform L ± L/2, over HTTP; the`,
-    'ratios are warmed-up calls per second over calls in flight ÷ L):',
+    'ratios are warmed-up calls per second over calls in flight ÷ L; first call: from the first',
+    'publish to the first call in flight; tail: from the last answer to the last pair counted, one',
+    'judge call of the last answer):',
     '',
     table(
       [
@@ -82,7 +93,7 @@ export function renderTable(results: Results): string {
         'judge ÷ C/L',
         'end to end ÷ limit',
         'first call s',
-        'tail s',
+        'tail s (÷ L)',
       ],
       lines('saturation')
         .filter((l) => l['bench'] === 'saturation')
@@ -94,7 +105,7 @@ export function renderTable(results: Results): string {
           pct(l, 'judgeOverLimit'),
           pct(l, 'endToEndOverLimit'),
           num(l, 'firstCallSeconds'),
-          num(l, 'tailSeconds'),
+          `${num(l, 'tailSeconds')} (${ratio(l, 'tailSeconds', 'latencyMs', 1000)})`,
         ]),
     ),
     '',
@@ -145,9 +156,9 @@ export function renderTable(results: Results): string {
     '',
   );
 
-  const memory = lines('memory');
+  const memory = [...lines('memory'), ...lines('memory-http')];
   parts.push(
-    `**Memory** (\`${command('memory')}\`):`,
+    `**Memory** (\`${command('memory')}\`, then with \`--via http\`):`,
     '',
     ...memory.flatMap((l) => flatten(l).map((f) => `- ${f}`)),
   );

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -62,6 +63,9 @@ export async function runBench(options: RunBenchOptions) {
   const settings = readRunSettings(createSettings(runFlags, env), env);
   const registry = new Registry();
   const sampler = sampleCallRate(registry);
+  // How late this process's event loop runs callbacks: a busy loop delays every answer it reads.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const startedAt = Date.now();
   let publishingAt = Number.NaN;
   let cpuAtPublish = process.cpuUsage();
@@ -81,6 +85,7 @@ export async function runBench(options: RunBenchOptions) {
   });
   // The run ends when its last pair is counted; draining, committing and the report come after.
   const endedAt = completedAt ?? Date.now();
+  loopDelay.disable();
   const pool = await sampler.stop(publishingAt, endedAt);
   const durations = (await registry.getSingleMetric('valbench_model_call_duration_seconds')?.get())
     ?.values;
@@ -124,5 +129,9 @@ export async function runBench(options: RunBenchOptions) {
     firstCallSeconds: round(pool.firstCallSeconds),
     tailSeconds: round(pool.tailSeconds),
     cpuMsPerPair: round((cpu.user + cpu.system) / 1000 / result.judged),
+    eventLoopDelayMs: {
+      mean: round(loopDelay.mean / 1e6, 1),
+      p99: round(loopDelay.percentile(99) / 1e6, 1),
+    },
   };
 }

@@ -45,19 +45,12 @@ const server =
     : null;
 const hints = (prefix: string): string[] =>
   server?.owned === true ? [`--${prefix}simulator-hints`] : [];
-const modelFlags =
+// The endpoints a run names (the producer publishes them; it calls no model, so no hints).
+const modelEndpoint =
   server === null
     ? []
-    : [
-        '--provider',
-        'openai-compatible',
-        '--base-url',
-        server.url,
-        '--endpoint',
-        'bench',
-        ...hints(''),
-      ];
-const judgeFlags =
+    : ['--provider', 'openai-compatible', '--base-url', server.url, '--endpoint', 'bench'];
+const judgeEndpoint =
   server === null
     ? []
     : [
@@ -67,8 +60,9 @@ const judgeFlags =
         server.url,
         '--judge-endpoint',
         'bench-judge',
-        ...hints('judge-'),
       ];
+const modelFlags = server === null ? [] : [...modelEndpoint, ...hints('')];
+const judgeFlags = server === null ? [] : [...judgeEndpoint, ...hints('judge-')];
 const env = {
   ...process.env,
   KAFKA_BROKERS: connection.kafka.brokers.join(','),
@@ -155,8 +149,8 @@ async function stagesApart(): Promise<{ seconds: number; procs: Proc[] }> {
     'produce',
     '--input',
     input,
-    ...modelFlags,
-    ...judgeFlags,
+    ...modelEndpoint,
+    ...judgeEndpoint,
     ...common,
   ]);
   if ((await producer.exit) !== 0)

@@ -11,4 +11,4 @@ COPY cli ./cli
 COPY deploy ./deploy
 USER node
 # The V8 heap flags: see bin/valbench (a bounded young and old generation keep each stage small).
-ENTRYPOINT ["node", "--max-semi-space-size=16", "--max-old-space-size=1024", "cli/main.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--max-old-space-size=1024", "cli/main.ts"]

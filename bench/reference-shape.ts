@@ -9,7 +9,7 @@
  * not part of the project).
  *
  *   node bench/reference-shape.ts --pairs 10000 --latency-ms 200 [--jitter-ms 0] [--workers 128]
- *     [--concurrency 64] [--judge-concurrency 128] [--server-url URL]
+ *     [--concurrency 128] [--judge-concurrency 128] [--server-url URL]
  *
  * Prints one JSON line: each side's seconds (the pipeline's from the start of the run, topics and
  * consumer groups included, to its last pair counted) and referenceOverPipeline, how many times
@@ -28,7 +28,8 @@ const pairs = Number(flags.get('pairs') ?? 10_000);
 const latencyMs = Number(flags.get('latency-ms') ?? 200);
 const jitterMs = Number(flags.get('jitter-ms') ?? 0);
 const workers = Number(flags.get('workers') ?? 128);
-const concurrency = Number(flags.get('concurrency') ?? workers / 2);
+// 128 pairs, two calls each: as many answers in flight as the reference's pool gives each side.
+const concurrency = Number(flags.get('concurrency') ?? workers);
 const judgeConcurrency = Number(flags.get('judge-concurrency') ?? workers);
 const server = await benchServer({
   externalUrl: flags.get('server-url') ?? null,

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=1024
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024
 import { isValbenchError, messageOf } from '../lib/errors.ts';
 import { redactSecrets } from '../lib/secrets.ts';
 import { quietKnownWarnings } from '../lib/warnings.ts';

@@ -79,6 +79,32 @@ export function renderTable(results: Results): string {
       ],
     ),
     '',
+    '**End to end at 200 ms** (`bench/throughput.ts --pairs 10000 --latency-ms 200 --via http`,',
+    'judge concurrency = C; limit: C pairs ÷ L):',
+    '',
+    table(
+      [
+        'C (pairs)',
+        'pairs/s',
+        'end to end ÷ C/L',
+        'responder ÷ 2C/L',
+        'mean call ms seen',
+        'loop delay ms (mean, p99)',
+      ],
+      ['latency-200-c32', 'latency-200-c64'].map((name) => {
+        const l = lines(name)[0];
+        const delay = l?.['eventLoopDelayMs'] as Line | undefined;
+        return [
+          num(l, 'concurrency'),
+          num(l, 'pairsPerSecond'),
+          pct(l, 'endToEndOverLimit'),
+          pct(l, 'responderOverLimit'),
+          num(l, 'responderMeanCallMs'),
+          `${num(delay, 'mean')}, ${num(delay, 'p99')}`,
+        ];
+      }),
+    ),
+    '',
     `**The pool kept full** (\`${command('saturation')}\`; latency uniform L ± L/2, over HTTP; the`,
     'ratios are warmed-up calls per second over calls in flight ÷ L; first call: from the first',
     'publish to the first call in flight; tail: from the last answer to the last pair counted, one',

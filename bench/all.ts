@@ -110,7 +110,13 @@ if (flags.get('readme-only') !== 'true') {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const line of lines) console.log(JSON.stringify(line));
     results.benches[name] = { command: `node ${args.join(' ')}`, lines };
-    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(
+      resultsFile,
+      await format(JSON.stringify(results), {
+        ...(await resolveConfig(resultsFile)),
+        filepath: resultsFile,
+      }),
+    );
   }
 }
 const readme = readFileSync(readmeFile, 'utf8');

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseFlags } from '../lib/config/args.ts';
 import { resolveConnection } from '../lib/config/connection.ts';
 import { writeRealisticJsonl, writeRealisticParquet } from './rows.ts';
-import { benchServer } from './support/simulator-process.ts';
+import { benchServer, serverFlags } from './support/simulator-process.ts';
 
 const { flags } = parseFlags(process.argv.slice(2), new Set());
 const pairs = Number(flags.get('pairs') ?? 10_000);
@@ -43,26 +43,12 @@ const server =
   flags.get('via') === 'http'
     ? await benchServer({ externalUrl: flags.get('server-url') ?? null, latencyMs: 0, jitterMs: 0 })
     : null;
-const hints = (prefix: string): string[] =>
-  server?.owned === true ? [`--${prefix}simulator-hints`] : [];
-// The endpoints a run names (the producer publishes them; it calls no model, so no hints).
-const modelEndpoint =
-  server === null
-    ? []
-    : ['--provider', 'openai-compatible', '--base-url', server.url, '--endpoint', 'bench'];
-const judgeEndpoint =
-  server === null
-    ? []
-    : [
-        '--judge-provider',
-        'openai-compatible',
-        '--judge-base-url',
-        server.url,
-        '--judge-endpoint',
-        'bench-judge',
-      ];
-const modelFlags = server === null ? [] : [...modelEndpoint, ...hints('')];
-const judgeFlags = server === null ? [] : [...judgeEndpoint, ...hints('judge-')];
+// The producer takes the endpoints only (it calls no model); the others the hints too.
+const endpoints = server === null ? null : serverFlags(server);
+const modelEndpoint = endpoints?.modelEndpoint ?? [];
+const judgeEndpoint = endpoints?.judgeEndpoint ?? [];
+const modelFlags = endpoints?.model ?? [];
+const judgeFlags = endpoints?.judge ?? [];
 const env = {
   ...process.env,
   KAFKA_BROKERS: connection.kafka.brokers.join(','),

@@ -21,7 +21,7 @@ import { parseFlags } from '../lib/config/args.ts';
 import { resolveConnection } from '../lib/config/connection.ts';
 import { spawnValbench, type CliProcess } from '../test/support/cli.ts';
 import { writeRows } from './rows.ts';
-import { benchServer } from './support/simulator-process.ts';
+import { benchServer, serverFlags } from './support/simulator-process.ts';
 
 const { flags } = parseFlags(process.argv.slice(2), new Set());
 const counts = (flags.get('processes') ?? '1,2,3').split(',').map(Number);
@@ -43,16 +43,7 @@ const env: Record<string, string> = {
   LOG_LEVEL: 'info',
   OPENAI_API_KEY: 'unused',
 };
-const hints = server.owned ? ['--simulator-hints'] : [];
-const model = ['--provider', 'openai-compatible', '--base-url', server.url, '--endpoint', 'bench'];
-const judge = [
-  '--judge-provider',
-  'openai-compatible',
-  '--judge-base-url',
-  server.url,
-  '--judge-endpoint',
-  'bench-judge',
-];
+const endpoints = serverFlags(server);
 
 async function lineWith(proc: CliProcess, text: string): Promise<string> {
   for (;;) {
@@ -93,8 +84,7 @@ async function measure(k: number): Promise<number> {
       members.push(
         start([
           'respond',
-          ...model,
-          ...hints,
+          ...endpoints.model,
           '--concurrency',
           String(concurrency),
           '--metrics-port',
@@ -102,8 +92,7 @@ async function measure(k: number): Promise<number> {
         ]),
         start([
           'judge',
-          ...judge,
-          ...(server.owned ? ['--judge-simulator-hints'] : []),
+          ...endpoints.judge,
           '--concurrency',
           String(concurrency),
           '--metrics-port',
@@ -112,7 +101,13 @@ async function measure(k: number): Promise<number> {
       );
     }
     await Promise.all(members.map((m) => lineWith(m, 'running')));
-    const producer = start(['produce', '--input', input, ...model, ...judge]);
+    const producer = start([
+      'produce',
+      '--input',
+      input,
+      ...endpoints.modelEndpoint,
+      ...endpoints.judgeEndpoint,
+    ]);
     if ((await producer.exit) !== 0) throw new Error(`produce failed:\n${producer.text()}`);
     const runId = (
       JSON.parse(producer.lines.find((l) => l.startsWith('{"runId"')) ?? '{}') as { runId: string }

@@ -72,3 +72,33 @@ export async function benchServer(options: {
     },
   };
 }
+
+/**
+ * The flags pointing valbench processes at a bench server through the OpenAI SDK: the endpoints
+ * a run names (all `produce` takes: it calls no model), and with the simulator hints when the
+ * server is the bench's own simulator, for the processes that call it (respond, judge, run).
+ */
+export function serverFlags(server: BenchServer) {
+  const modelEndpoint = [
+    '--provider',
+    'openai-compatible',
+    '--base-url',
+    server.url,
+    '--endpoint',
+    'bench',
+  ];
+  const judgeEndpoint = [
+    '--judge-provider',
+    'openai-compatible',
+    '--judge-base-url',
+    server.url,
+    '--judge-endpoint',
+    'bench-judge',
+  ];
+  return {
+    modelEndpoint,
+    judgeEndpoint,
+    model: [...modelEndpoint, ...(server.owned ? ['--simulator-hints'] : [])],
+    judge: [...judgeEndpoint, ...(server.owned ? ['--judge-simulator-hints'] : [])],
+  };
+}

@@ -29,6 +29,7 @@ export const replayUsage = `usage: valbench replay --run ID [--run ID ...] [judg
   --judge-base-url URL --judge-api-key-env NAME --judge-request-timeout-seconds 600
   --judge-model NAME --judge-temperature 0.1 --judge-top-p 0.9 --judge-max-output-tokens 2048
   --rubric FILE --reverse --judge-attempts 3 --judge-simulator-hints
+  --call-threads N (worker threads making the SDK calls; default 1 on 2+ cores, 0: main thread)
   ${requireCalibratedUsage}
   --judge-values (label the value each answer demonstrates, from the values the stored pairs'
   questions ask for) or --values FILE (the taxonomy, one value per line)

@@ -30,6 +30,8 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --split test --limit N --sample-seed S (HF_TOKEN when set)
   model     --provider simulated|openai|openai-compatible|anthropic --base-url URL
             --endpoint ALIAS --api-key-env NAME --request-timeout-seconds 600
+            --call-threads N (worker threads making the SDK calls of model and judge;
+            default 1 on 2+ cores, 0: the main thread)
             --model NAME --deployment LABEL --system-prompt TEXT --temperature 0.1 --top-p 0.9
             --max-output-tokens 4096 --reasoning-effort LEVEL|TOKENS --web-search
   judge     --judge-provider ... --judge-base-url ... --judge-endpoint ... --judge-api-key-env ...

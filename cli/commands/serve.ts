@@ -39,6 +39,7 @@ export const serveUsage = `usage: valbench serve [options]
             the same server: the live page at /, /metrics, /api/metrics, /healthz (read-only)
   model     --provider ... --endpoint ALIAS --base-url URL --api-key-env NAME
             --request-timeout-seconds 600 --simulator-hints (the endpoint requests may name)
+            --call-threads N (worker threads making the SDK calls; default 1 on 2+ cores)
   judge     --judge-provider ... --judge-endpoint ALIAS --judge-base-url URL
             --judge-api-key-env NAME --judge-simulator-hints --rubric FILE
   datasets  --dataset-dir DIR (request paths are resolved inside it; default: here)

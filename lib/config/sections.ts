@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { defaultCallThreads } from '../llm/call-threads.ts';
 import { providerKinds, type ProviderKind, type ProviderSettings } from '../llm/provider.ts';
 import { profiles, valueProfiles } from '../simulator/behaviour.ts';
 import type { SimulatorOptions } from '../simulator/model.ts';
@@ -171,6 +172,8 @@ export function readProvider(
     apiKey: apiKey === '' ? null : apiKey,
     timeoutMs: s.number(`${prefix}request-timeout-seconds`, 600, { min: 1 }) * 1000,
     simulatorHints: s.boolean(`${prefix}simulator-hints`, false),
+    // One setting for the process (no judge- prefix): the responder's and judge's calls share them.
+    callThreads: s.number('call-threads', defaultCallThreads(), { min: 0, max: 16, integer: true }),
   };
 }
 
@@ -232,6 +235,7 @@ export function readJudgeRequest(s: Settings): JudgeSettings {
       apiKey: null,
       timeoutMs: 0,
       simulatorHints: false,
+      callThreads: 0,
     },
     ...readJudgeChoice(s),
   };

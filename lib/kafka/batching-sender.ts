@@ -13,9 +13,16 @@ interface Waiting {
 }
 
 /**
- * Sends the records that stages publish in one turn of the event loop as one produce request
- * (acks from all in-sync replicas), where kafkajs would make one request per `send`: a pool of
- * C calls finishing together costs the client and the broker one request, not C. Each caller's
+ * How long a record waits for others to share its produce request (Kafka's own producers linger
+ * 5 ms by default since 4.0): at a few hundred records a second, one request carries several
+ * instead of each record costing a request, a socket write and an answer to decode.
+ */
+const lingerMs = 5;
+
+/**
+ * Sends the records that stages publish within `lingerMs` as one produce request (acks from all
+ * in-sync replicas), where kafkajs would make one request per `send`: a pool of C calls
+ * finishing together costs the client and the broker one request, not C. Each caller's
  * promise settles with its own records' outcome: when a batch is refused, its sends are tried
  * one by one, so a record too large for the broker fails alone, never its neighbours.
  */
@@ -71,7 +78,7 @@ export function createBatchingSender(producer: Producer): RecordSender {
         });
         if (!scheduled) {
           scheduled = true;
-          setImmediate(() => void flush());
+          setTimeout(() => void flush(), lingerMs);
         }
       });
     },

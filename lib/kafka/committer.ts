@@ -40,6 +40,12 @@ export interface CommitterOptions {
 }
 
 const retryDelayMs = 500;
+/**
+ * Commits start at most this often: records finishing one after another share a commit instead
+ * of each costing an offset-commit request (hundreds a second per stage at full speed). The
+ * records waiting for it still count as held, so the bound on what a crash repeats is unchanged.
+ */
+const commitIntervalMs = 20;
 
 /**
  * Commits each partition's commit point (the lowest unfinished offset, and the unfinished ones
@@ -166,8 +172,13 @@ export function createCommitter(options: CommitterOptions): Committer {
     return true;
   }
 
+  let lastCommit = 0;
   async function loop(): Promise<void> {
     do {
+      const wait = lastCommit + commitIntervalMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (closed) return;
+      lastCommit = Date.now();
       again = false;
       if (!(await commitOnce()) && !closed) {
         await sleep(retryDelayMs);

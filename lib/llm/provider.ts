@@ -1,5 +1,7 @@
 import { createSimulatedModel, type SimulatorOptions } from '../simulator/model.ts';
+import { sharedCallThreads } from './call-threads.ts';
 import type { ChatModel } from './chat-model.ts';
+import { loadSdkModel } from './sdk-model.ts';
 
 export const providerKinds = ['simulated', 'openai', 'openai-compatible', 'anthropic'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
@@ -14,6 +16,11 @@ export interface ProviderSettings {
   timeoutMs: number;
   /** Send the pair hint headers the simulator server reads (for runs against the simulator). */
   simulatorHints: boolean;
+  /**
+   * Worker threads that make the SDK calls (--call-threads; 0: the main thread makes them), one
+   * setting for the process: its models share them.
+   */
+  callThreads: number;
 }
 
 /** Whether the endpoint is the valbench simulator: in process, or the server the hints are for. */
@@ -42,53 +49,25 @@ function connect(
   model: string,
   simulator: SimulatorOptions,
 ): ChatModel {
-  const common = {
-    model,
-    baseUrl: settings.baseUrl ?? undefined,
-    timeoutMs: settings.timeoutMs,
-    simulatorHints: settings.simulatorHints,
-  };
-  switch (settings.provider) {
-    case 'simulated':
-      return createSimulatedModel(simulator);
-    case 'openai':
-      return deferred(`openai/${model}`, async () =>
-        (await import('./openai.ts')).createOpenAIResponsesModel({
-          ...common,
-          provider: 'openai',
-          apiKey: settings.apiKey ?? '',
-        }),
-      );
-    case 'openai-compatible':
-      // vLLM, Ollama and llama.cpp accept any key when started without one.
-      return deferred(`openai-compatible/${model}`, async () =>
-        (await import('./openai.ts')).createChatCompletionsModel({
-          ...common,
-          provider: 'openai-compatible',
-          apiKey: settings.apiKey ?? 'none',
-        }),
-      );
-    case 'anthropic':
-      return deferred(`anthropic/${model}`, async () =>
-        (await import('./anthropic.ts')).createAnthropicModel({
-          ...common,
-          apiKey: settings.apiKey ?? '',
-        }),
-      );
+  const { provider } = settings;
+  if (provider === 'simulated') return createSimulatedModel(simulator);
+  const sdk = { ...settings, provider };
+  const label = `${provider}/${model}`;
+  const threads = sharedCallThreads(settings.callThreads);
+  if (threads.size > 0) {
+    threads.prepare(sdk, model);
+    return {
+      label,
+      simulated: false,
+      complete: (request, signal) => threads.call(sdk, model, request, signal),
+    };
   }
-}
-
-/**
- * A model whose SDK adapter is imported on its first call: a process loads the one SDK it
- * calls (each costs 20 to 35 MB of resident memory), none when the model is simulated.
- */
-function deferred(label: string, load: () => Promise<ChatModel>): ChatModel {
   let loaded: Promise<ChatModel> | null = null;
   return {
     label,
     simulated: false,
     async complete(request, signal) {
-      loaded ??= load();
+      loaded ??= loadSdkModel(sdk, model);
       return (await loaded).complete(request, signal);
     },
   };

@@ -18,7 +18,8 @@ export const judgeUsage = `usage: valbench judge [options]
   consumer group per request, so several judge processes of an endpoint split the work
   --judge-provider simulated|openai|openai-compatible|anthropic --judge-endpoint ALIAS
   --judge-base-url URL --judge-api-key-env NAME --judge-request-timeout-seconds 600
-  --judge-simulator-hints
+  --judge-simulator-hints --call-threads N (worker threads making the SDK calls; default 1 on
+  2+ cores, 0: the main thread)
   --concurrency 16 (per judge request) --metrics-port 9466 (0: any, off: none; /healthz answers
   503 while not consuming)
   --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600

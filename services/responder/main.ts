@@ -19,6 +19,8 @@ export const respondUsage = `usage: valbench respond [options]
   --base-url URL        required for openai-compatible (vLLM, Ollama, llama.cpp: http://host:8000/v1)
   --api-key-env NAME    variable holding the key (default OPENAI_API_KEY / ANTHROPIC_API_KEY)
   --request-timeout-seconds 600   --simulator-hints (send pair hints to the simulator server)
+  --call-threads N      worker threads that make the SDK calls (default 1 on 2+ cores, 0 on one:
+                        the main thread makes them)
   --concurrency 16      pairs in flight in this process, two model calls each, each call in its
                         own slot (adapts down on 429)
   --group ID            consumer group (default <topic-prefix>responder-<endpoint>)

@@ -55,6 +55,33 @@ describe('the batching sender on a real broker', () => {
     }
   });
 
+  it('sends made a few event-loop turns apart (within the linger) share one request', async () => {
+    const topic = cluster.unique('batch-linger');
+    await ensureTopics(cluster.admin, [{ topic, partitions: 2 }]);
+    const producer = createProducer(cluster.kafka);
+    await producer.connect();
+    let produceRequests = 0;
+    producer.on(producer.events.REQUEST, ({ payload }) => {
+      if (payload.apiName === 'Produce') produceRequests += 1;
+    });
+    try {
+      const sender = createBatchingSender(producer);
+      await sender.send({ topic, acks: -1, messages: [{ key: 'warm', value: 'w' }] });
+      produceRequests = 0;
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < 3; i++) {
+        sends.push(sender.send({ topic, acks: -1, messages: [{ key: `t/${i}`, value: `${i}` }] }));
+        // The next turn of the event loop: without the linger, each turn made its own request.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(sends);
+      expect(produceRequests).toBe(1);
+      expect((await readMessages(cluster, topic, 4)).length).toBe(4);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
   it('a record the broker refuses fails alone: the others of its batch are sent', async () => {
     const topic = cluster.unique('batch-refused');
     await ensureTopics(cluster.admin, [{ topic, partitions: 1 }]);

@@ -34,10 +34,16 @@ afterAll(async () => {
 type Wire = Exclude<ProviderKind, 'simulated'>;
 const wires: Wire[] = ['openai', 'openai-compatible', 'anthropic'];
 
-function model(
+// Each adapter is called in this thread (0) and through a model call thread (1).
+const cases: [Wire, number][] = wires.flatMap((wire): [Wire, number][] => [
+  [wire, 0],
+  [wire, 1],
+]);
+
+function modelIn(
   wire: Wire,
   server: SimulatorServer,
-  overrides: { apiKey?: string; timeoutMs?: number } = {},
+  overrides: { apiKey?: string; timeoutMs?: number; callThreads?: number } = {},
 ) {
   return createChatModel(
     {
@@ -47,6 +53,7 @@ function model(
       apiKey: overrides.apiKey ?? key,
       timeoutMs: overrides.timeoutMs ?? 5_000,
       simulatorHints: true,
+      callThreads: overrides.callThreads ?? 0,
     },
     'sim-model',
     options,
@@ -71,7 +78,13 @@ async function failure(promise: Promise<unknown>) {
   );
 }
 
-describe.each(wires)('%s adapter', (wire) => {
+describe.each(cases)('%s adapter (call threads: %i)', (wire, callThreads) => {
+  const model = (
+    w: Wire,
+    server: SimulatorServer,
+    overrides: { apiKey?: string; timeoutMs?: number } = {},
+  ) => modelIn(w, server, { ...overrides, callThreads });
+
   it('returns the answer with usage and finish reason', async () => {
     const result = await model(wire, ok).complete(request, new AbortController().signal);
     expect(result.content).toContain('valbench simulator');
@@ -91,6 +104,7 @@ describe.each(wires)('%s adapter', (wire) => {
         apiKey: key,
         timeoutMs: 1000,
         simulatorHints: false,
+        callThreads,
       },
       'm',
       options,
@@ -148,6 +162,18 @@ describe.each(wires)('%s adapter', (wire) => {
       model(wire, hanging, { timeoutMs: 200 }).complete(request, new AbortController().signal),
     );
     expect(error).toMatchObject({ kind: 'retriable', code: 'TIMEOUT' });
+  });
+
+  it('an aborted call ends at once as retriable ABORTED', async () => {
+    const hanging = await serve({ faults: { ...noFaults, timeout: 1 }, hangMs: 5_000 });
+    const controller = new AbortController();
+    const started = Date.now();
+    const call = failure(model(wire, hanging).complete(request, controller.signal));
+    setTimeout(() => {
+      controller.abort();
+    }, 100);
+    expect(await call).toMatchObject({ kind: 'retriable', code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('nothing listening is a retriable network error', async () => {

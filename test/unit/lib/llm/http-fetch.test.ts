@@ -58,7 +58,31 @@ describe('the SDKs fetch (undici request on a keep-alive pool)', () => {
       body: 'x',
     });
     expect(response.status).toBe(429);
+    expect(response.ok).toBe(false);
+    // A real Headers: the SDK keeps it on its error, where the retry policy reads retry-after.
+    expect(response.headers).toBeInstanceOf(Headers);
     expect(response.headers.get('retry-after')).toBe('3');
+    expect(await response.json()).toEqual({ echo: 'x' });
+  });
+
+  it('an answer reads its headers in any case, lists them sorted, and gives its text twice', async () => {
+    const response = await createHttpFetch()(`${base}/v1/chat`, {
+      method: 'POST',
+      headers: new Headers({ 'X-Test': 'yes' }),
+      body: new TextEncoder().encode('bytes'),
+    });
+    expect(response.ok).toBe(true);
+    expect(response.url).toBe(`${base}/v1/chat`);
+    expect(response.headers.get('Content-Type')).toBe('application/json');
+    expect(response.headers.has('RETRY-AFTER')).toBe(true);
+    expect(response.headers.get('x-missing')).toBeNull();
+    expect(response.headers.get('set-cookie')).toBe('a=1, b=2');
+    const names = [...response.headers.entries()].map(([name]) => name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toContain('retry-after');
+    expect(await response.text()).toBe(JSON.stringify({ echo: 'bytes' }));
+    expect(await response.json()).toEqual({ echo: 'bytes' });
+    expect(seen.at(-1)?.headers['x-test']).toBe('yes');
   });
 
   it('a 204 has no body', async () => {

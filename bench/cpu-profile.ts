@@ -6,7 +6,10 @@
  * process's share by part: the model SDK and its HTTP client, the Avro codec and registry client,
  * the Kafka client, garbage collection, our own code, Node's internals, and idle.
  *
- *   node bench/cpu-profile.ts [--pairs 5000] [--concurrency 64]
+ * The pipeline's model call threads (--call-threads) are profiled too: its figures add up every
+ * thread, and each thread's CPU per pair is printed apart.
+ *
+ *   node bench/cpu-profile.ts [--pairs 5000] [--concurrency 64] [--latency-ms 0]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { parseFlags } from '../lib/config/args.ts';
 const { flags } = parseFlags(process.argv.slice(2), new Set());
 const pairs = flags.get('pairs') ?? '5000';
 const concurrency = flags.get('concurrency') ?? '64';
+const latencyMs = flags.get('latency-ms') ?? '0';
 const root = join(import.meta.dirname, '..');
 const pipelineDir = mkdtempSync(join(tmpdir(), 'valbench-prof-pipeline-'));
 const simulatorDir = mkdtempSync(join(tmpdir(), 'valbench-prof-simulator-'));
@@ -54,11 +58,17 @@ function partOf(frame: ProfileNode['callFrame']): string {
   return 'native (socket writes, buffers, JSON)';
 }
 
-/** Milliseconds of CPU by part (idle apart). */
-function shares(dir: string): Map<string, number> {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (file === undefined) throw new Error(`no CPU profile in ${dir}`);
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+/** Each thread's profile in a folder: the main thread's first, then the call threads'. */
+function profiles(dir: string): Profile[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
+  if (files.length === 0) throw new Error(`no CPU profile in ${dir}`);
+  return files.map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile);
+}
+
+/** Milliseconds of CPU by part (idle apart) in one thread's profile. */
+function shares(profile: Profile): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parts = new Map<string, number>();
   profile.samples.forEach((id, i) => {
@@ -68,6 +78,13 @@ function shares(dir: string): Map<string, number> {
     parts.set(part, (parts.get(part) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   return parts;
+}
+
+/** The parts of several threads' profiles added up. */
+function merged(parts: Map<string, number>[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const one of parts) for (const [part, ms] of one) sum.set(part, (sum.get(part) ?? 0) + ms);
+  return sum;
 }
 
 /** utime + stime of a process, in seconds, from /proc (null when it is not on this machine). */
@@ -86,6 +103,9 @@ const registryBefore = cpuSeconds(join(stackDir, 'registry.pid'));
 const run = spawnSync(
   process.execPath,
   [
+    // The launcher's V8 flags (bin/valbench), as a user's run has them.
+    '--max-semi-space-size=8',
+    '--max-old-space-size=1024',
     '--cpu-prof',
     '--cpu-prof-dir',
     pipelineDir,
@@ -93,7 +113,7 @@ const run = spawnSync(
     '--via',
     'http',
     '--latency-ms',
-    '0',
+    latencyMs,
     '--pairs',
     pairs,
     '--concurrency',
@@ -112,8 +132,9 @@ const brokerAfter = cpuSeconds(join(stackDir, 'kafka.pid'));
 const registryAfter = cpuSeconds(join(stackDir, 'registry.pid'));
 const judged = throughput.judged;
 const round = (n: number): number => Math.round(n * 1000) / 1000;
-const pipeline = shares(pipelineDir);
-const simulator = shares(simulatorDir);
+const threads = profiles(pipelineDir).map(shares);
+const pipeline = merged(threads);
+const simulator = merged(profiles(simulatorDir).map(shares));
 const busy = (parts: Map<string, number>): number =>
   [...parts].filter(([part]) => part !== 'idle').reduce((sum, [, ms]) => sum + ms, 0);
 const pipelineBusy = busy(pipeline);
@@ -133,6 +154,8 @@ console.log(
         ? {}
         : { registry: round(((registryAfter - registryBefore) * 1000) / judged) }),
     },
+    // The pipeline's main thread, then its model call threads (--call-threads).
+    pipelineThreadsCpuMsPerPair: threads.map((parts) => round(busy(parts) / judged)),
     pipelineShares: Object.fromEntries(
       [...pipeline]
         .filter(([part]) => part !== 'idle')

@@ -14,6 +14,23 @@ afterAll(async () => {
   await cluster.close();
 });
 
+/** A connected producer and the produce requests it sends, counted from `countFromHere()`. */
+async function countingProducer() {
+  const producer = createProducer(cluster.kafka);
+  await producer.connect();
+  let count = 0;
+  producer.on(producer.events.REQUEST, ({ payload }) => {
+    if (payload.apiName === 'Produce') count += 1;
+  });
+  return {
+    producer,
+    produceRequests: () => count,
+    countFromHere: () => {
+      count = 0;
+    },
+  };
+}
+
 describe('the batching sender on a real broker', () => {
   it('sends what is sent in one turn as one produce request, and each record arrives', async () => {
     const outputs = cluster.unique('batch-out');
@@ -22,18 +39,13 @@ describe('the batching sender on a real broker', () => {
       { topic: outputs, partitions: 3 },
       { topic: letters, partitions: 1 },
     ]);
-    const producer = createProducer(cluster.kafka);
-    await producer.connect();
-    let produceRequests = 0;
-    producer.on(producer.events.REQUEST, ({ payload }) => {
-      if (payload.apiName === 'Produce') produceRequests += 1;
-    });
+    const { producer, produceRequests, countFromHere } = await countingProducer();
     try {
       const sender = createBatchingSender(producer);
       // A first send learns the new topics' leaders (kafkajs may retry it); then count.
       await sender.send({ topic: outputs, acks: -1, messages: [{ key: 'warm', value: 'w' }] });
       await sender.send({ topic: letters, acks: -1, messages: [{ key: 'warm', value: 'w' }] });
-      produceRequests = 0;
+      countFromHere();
       await Promise.all([
         ...Array.from({ length: 30 }, (_, i) =>
           sender.send({ topic: outputs, acks: -1, messages: [{ key: `r/${i}`, value: `a${i}` }] }),
@@ -41,7 +53,7 @@ describe('the batching sender on a real broker', () => {
         sender.send({ topic: letters, acks: -1, messages: [{ key: 'r/x', value: 'dead' }] }),
       ]);
       // One broker: the 31 sends of one turn are one request (kafkajs would make 31).
-      expect(produceRequests).toBe(1);
+      expect(produceRequests()).toBe(1);
       const read = await readMessages(cluster, outputs, 31);
       expect(new Set(read.map((m) => m.key?.toString()))).toEqual(
         new Set(['warm', ...Array.from({ length: 30 }, (_, i) => `r/${i}`)]),
@@ -58,16 +70,11 @@ describe('the batching sender on a real broker', () => {
   it('sends made a few event-loop turns apart (within the linger) share one request', async () => {
     const topic = cluster.unique('batch-linger');
     await ensureTopics(cluster.admin, [{ topic, partitions: 2 }]);
-    const producer = createProducer(cluster.kafka);
-    await producer.connect();
-    let produceRequests = 0;
-    producer.on(producer.events.REQUEST, ({ payload }) => {
-      if (payload.apiName === 'Produce') produceRequests += 1;
-    });
+    const { producer, produceRequests, countFromHere } = await countingProducer();
     try {
       const sender = createBatchingSender(producer);
       await sender.send({ topic, acks: -1, messages: [{ key: 'warm', value: 'w' }] });
-      produceRequests = 0;
+      countFromHere();
       const sends: Promise<unknown>[] = [];
       for (let i = 0; i < 3; i++) {
         sends.push(sender.send({ topic, acks: -1, messages: [{ key: `t/${i}`, value: `${i}` }] }));
@@ -75,7 +82,7 @@ describe('the batching sender on a real broker', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       await Promise.all(sends);
-      expect(produceRequests).toBe(1);
+      expect(produceRequests()).toBe(1);
       expect((await readMessages(cluster, topic, 4)).length).toBe(4);
     } finally {
       await producer.disconnect();

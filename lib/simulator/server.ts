@@ -87,12 +87,15 @@ function parseBody(wire: Wire, body: object): Parsed {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers = {}): void {
+  const text = JSON.stringify(body);
+  // A length, not chunked encoding: one write here and no chunk framing for the client to parse.
   res.writeHead(status, {
     'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
     'x-valbench-simulator': 'true',
     ...headers,
   });
-  res.end(JSON.stringify(body));
+  res.end(text);
 }
 
 function errorBody(wire: Wire, status: number, message: string): unknown {
@@ -173,7 +176,13 @@ const routes: Record<string, Wire> = {
 
 async function readJson(req: IncomingMessage): Promise<object | null> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.from(chunk as Uint8Array));
+  // Data events rather than the stream's async iterator: cheaper per call (with a length on the
+  // answer, 114 → 105 µs of this server's CPU per call at 64 in flight).
+  await new Promise<void>((resolve, reject) => {
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', resolve);
+    req.on('error', reject);
+  });
   try {
     const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     return typeof value === 'object' && value !== null ? value : null;

@@ -3,17 +3,21 @@ import type { ChatRequest, ChatResult } from './chat-model.ts';
 import type { ProviderSettings } from './provider.ts';
 import type { SdkProviderKind } from './sdk-model.ts';
 
+/** An SDK endpoint's settings, as a call thread receives them. */
+export type CallSettings = ProviderSettings & { provider: SdkProviderKind };
+
 /** What the process sends a model call thread: a model to load, a call to make, or to abort. */
 export type ToCallThread =
   | {
       kind: 'load';
-      settings: ProviderSettings & { provider: SdkProviderKind };
-      model: string;
+      settings: CallSettings;
+      /** null: import the provider's SDK only. */
+      model: string | null;
     }
   | {
       kind: 'call';
       id: number;
-      settings: ProviderSettings & { provider: SdkProviderKind };
+      settings: CallSettings;
       model: string;
       request: ChatRequest;
     }

@@ -6,8 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import { isValbenchError } from '../errors.ts';
 import type { ChatModel } from './chat-model.ts';
-import type { FromCallThread, ToCallThread } from './call-thread-messages.ts';
-import { loadSdkModel } from './sdk-model.ts';
+import type { CallSettings, FromCallThread, ToCallThread } from './call-thread-messages.ts';
+import { importSdk, loadSdkModel } from './sdk-model.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('call-thread.ts runs as a worker thread only');
@@ -16,7 +16,7 @@ const models = new Map<string, Promise<ChatModel>>();
 const running = new Map<number, AbortController>();
 
 /** The adapter of a model on an endpoint, its SDK imported at the first ask. */
-function modelFor(message: ToCallThread & { kind: 'load' | 'call' }): Promise<ChatModel> {
+function modelFor(message: { settings: CallSettings; model: string }): Promise<ChatModel> {
   const key = JSON.stringify([message.settings, message.model]);
   let model = models.get(key);
   if (model === undefined) {
@@ -65,8 +65,9 @@ port.on('message', (message: ToCallThread) => {
     return;
   }
   if (message.kind === 'load') {
+    const { settings, model } = message;
     // An import that fails here fails again, with its error, at the first call.
-    modelFor(message).catch(() => {
+    (model === null ? importSdk(settings.provider) : modelFor({ settings, model })).catch(() => {
       models.clear();
     });
     return;

@@ -26,10 +26,10 @@ export interface CallThreads {
     signal: AbortSignal,
   ): Promise<ChatResult>;
   /**
-   * Starts the threads and has each import the model's SDK now, so the first calls do not wait
-   * for thread start and import (a few hundred milliseconds).
+   * Starts the threads and has each import the SDK now (and make the model's client, given a
+   * model), so the first calls do not wait for thread start and import (a few hundred ms).
    */
-  prepare(settings: ProviderSettings & { provider: SdkProviderKind }, model: string): void;
+  prepare(settings: ProviderSettings & { provider: SdkProviderKind }, model: string | null): void;
   /** Stops every thread: their calls fail as retriable; a later call starts new ones. */
   terminate(): Promise<void>;
 }
@@ -52,7 +52,11 @@ export function createCallThreads(size: number): CallThreads {
   let nextId = 0;
 
   function start(): Thread {
-    const worker = new Worker(new URL('./call-thread.ts', import.meta.url));
+    // The thread holds the calls in flight and the SDK; a bound on its old generation keeps its
+    // garbage from adding tens of MiB to the process (the process's own flags would allow 1 GiB).
+    const worker = new Worker(new URL('./call-thread.ts', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+    });
     const thread: Thread = { worker, pending: new Map() };
     worker.unref();
     const fail = (reason: string): void => {

@@ -1,7 +1,7 @@
 import { createSimulatedModel, type SimulatorOptions } from '../simulator/model.ts';
 import { sharedCallThreads } from './call-threads.ts';
 import type { ChatModel } from './chat-model.ts';
-import { loadSdkModel } from './sdk-model.ts';
+import { importSdk, loadSdkModel } from './sdk-model.ts';
 
 export const providerKinds = ['simulated', 'openai', 'openai-compatible', 'anthropic'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
@@ -71,4 +71,18 @@ function connect(
       return (await loaded).complete(request, signal);
     },
   };
+}
+
+/**
+ * Readies an endpoint's SDK before the first record arrives: the call threads start and import
+ * it (or this thread does, with --call-threads 0), so the first calls do not wait a few hundred
+ * milliseconds for thread start and import. Nothing for the in-process simulator.
+ */
+export function prepareProvider(settings: ProviderSettings): void {
+  const { provider } = settings;
+  if (provider === 'simulated') return;
+  if (settings.callThreads > 0)
+    sharedCallThreads(settings.callThreads).prepare({ ...settings, provider }, null);
+  // An import that fails here fails again, with its error, at the first call.
+  else importSdk(provider).catch(() => undefined);
 }

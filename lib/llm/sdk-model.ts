@@ -39,3 +39,8 @@ export async function loadSdkModel(
       });
   }
 }
+
+/** Imports a provider's SDK adapter (and its SDK) now, so the first call does not wait for it. */
+export async function importSdk(provider: SdkProviderKind): Promise<void> {
+  await (provider === 'anthropic' ? import('./anthropic.ts') : import('./openai.ts'));
+}

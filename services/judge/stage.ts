@@ -3,7 +3,7 @@ import type { JudgeSettings } from '../../lib/config/sections.ts';
 import { judgeIdOf, judgeRequestIdOf, judgmentKey } from '../../lib/ids.ts';
 import { scanKeys } from '../../lib/kafka/scan.ts';
 import { startStage, type RunningStage } from '../../lib/kafka/stage.ts';
-import { createChatModel, type ProviderSettings } from '../../lib/llm/provider.ts';
+import { createChatModel, prepareProvider, type ProviderSettings } from '../../lib/llm/provider.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { CostLedger } from '../../lib/cost/ledger.ts';
 import type { StageMetrics } from '../../lib/metrics.ts';
@@ -153,6 +153,7 @@ export interface JudgeStageOptions {
  */
 export async function startJudgeStage(options: JudgeStageOptions): Promise<RunningStage> {
   const { pipeline, request } = options;
+  prepareProvider(options.provider);
   const judgeId = request.judgeId;
   const judgeWith = (config: JudgeConfig, id: string) =>
     createJudge({

@@ -1,5 +1,5 @@
 import type { ProviderSettings } from '../../lib/llm/provider.ts';
-import { createChatModel } from '../../lib/llm/provider.ts';
+import { createChatModel, prepareProvider } from '../../lib/llm/provider.ts';
 import type { ChatModel } from '../../lib/llm/chat-model.ts';
 import { startStage, type RunningStage } from '../../lib/kafka/stage.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -42,6 +42,7 @@ export const responderGroupId = (topicPrefix: string, endpoint: string): string 
  */
 export function startResponderStage(options: ResponderStageOptions): Promise<RunningStage> {
   const { provider, pipeline, logger } = options;
+  prepareProvider(provider);
   const models = new Map<string, ChatModel>();
   const resolveModel = (run: RunConfig): ChatModel | null => {
     if (run.provider !== provider.provider || run.endpoint !== provider.endpoint) return null;

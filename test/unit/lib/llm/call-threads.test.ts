@@ -50,6 +50,7 @@ const request = (key: string, side: 'for' | 'judge' = 'for'): ChatRequest => ({
 describe('call threads', () => {
   it('answer calls spread over their threads, each call with its own answer', async () => {
     const threads = createCallThreads(2);
+    threads.prepare(settings(fast), null);
     // Judge calls (a JSON answer) and answer calls (prose) in turn: a result handed to the wrong
     // call would show.
     const sides = Array.from({ length: 20 }, (_, i): 'judge' | 'for' =>

@@ -2,16 +2,18 @@
  * A stage's pool of model-call slots, shared fairly among the partitions it reads, so that a slow
  * partition (every record on it calls a hung or very slow model) never holds the others back.
  *
+ * With n partitions having work, each has a share of ceil(slots / n) call slots and
+ * 2 × ceil(limit / n) records in flight (the stage's bound of twice its limit of held records,
+ * shared the same way); a partition alone has the whole pool (work-conserving). A call beyond
+ * its partition's share waits even when a slot is free: a slot taken by a hung call is never
+ * given back, so it must not be one that another partition with work needs.
+ *
  * A partition has work while a batch of it is in hand, while records of it are in flight, or
  * while records are known to wait past what it took (it left a batch early, or its last batch
- * ended below the high watermark). A partition that runs out of both keeps its share until the
- * broker's high watermark says nothing arrived since its last batch (`probe`): records that did
- * arrive are not fetched while other batches wait for room, and a hung partition that took the
- * whole pool meanwhile would keep them waiting for good. With n partitions having work, each has a share of
- * ceil(slots / n) call slots and 2 × ceil(limit / n) records in flight (the stage's bound of twice
- * its limit of held records, shared the same way); a partition alone has the whole pool
- * (work-conserving). A call beyond its partition's share waits for a slot even when one is free:
- * a slot taken by a hung call is never given back, so it must not be one another partition needs.
+ * ended below the high watermark). One that runs out of all three keeps its share until the
+ * broker's high watermarks (`probe`) say nothing arrived since its last batch: records that did
+ * arrive wait unfetched while other batches wait for room, and a hung partition given the whole
+ * pool meanwhile would keep them waiting for good.
  *
  * A partition that leaves its batch at its share after waiting in vain is paused (kafkajs then
  * fetches the others without refetching it) and resumed once it is under its share again.
@@ -31,8 +33,6 @@ export interface FairPool {
   othersOutside(partition: number): boolean;
   /** Partitions whose batch ran out since the last fetch started are now being fetched. */
   fetchStarted(): void;
-  /** Calls holding a slot now. */
-  calls(): number;
   /** The stage stops: no more pauses or resumes (it pauses the whole topic itself). */
   stop(): void;
 }
@@ -164,6 +164,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
   const idleUnconfirmed = (e: Entry): boolean =>
     e.unconfirmed && e.batches === 0 && e.processing === 0;
 
+  /** Reads the high watermarks for the partitions idle but unconfirmed (one probe at a time). */
   function probe(): void {
     if (stopped) return;
     if (probing) {
@@ -172,18 +173,22 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     }
     probing = true;
     probeAgain = false;
+    // Only what was idle when the watermarks were asked: one that went idle since asks again.
+    const asked = [...entries.values()]
+      .filter(idleUnconfirmed)
+      .map((entry) => ({ entry, seenHigh: entry.seenHigh }));
     options
       .probe()
       .then((highs) => {
-        for (const e of entries.values()) {
-          if (!idleUnconfirmed(e)) continue;
-          const high = highs.get(e.partition);
-          if (high === undefined) continue;
-          e.unconfirmed = false;
+        for (const { entry, seenHigh } of asked) {
+          const high = highs.get(entry.partition);
+          if (high === undefined || !idleUnconfirmed(entry) || entry.seenHigh !== seenHigh)
+            continue;
+          entry.unconfirmed = false;
           // Records arrived since its last batch: a fetch must bring them.
-          if (high > e.seenHigh) {
-            e.backlog = true;
-            e.starved = true;
+          if (high > seenHigh) {
+            entry.backlog = true;
+            entry.starved = true;
           }
         }
       })
@@ -286,7 +291,6 @@ export function createFairPool(options: FairPoolOptions): FairPool {
       // A probe that failed is tried again (one that is running covers them).
       if (!probing && [...entries.values()].some(idleUnconfirmed)) probe();
     },
-    calls: () => calls,
     stop() {
       stopped = true;
     },

@@ -120,10 +120,11 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     return entry;
   };
   const current = (entry: Entry): boolean => entries.get(entry.partition) === entry;
+  const hasWork = (e: Entry): boolean =>
+    e.batches > 0 || e.processing > 0 || e.backlog || e.unconfirmed;
   const sharing = (): number => {
     let n = 0;
-    for (const e of entries.values())
-      if (e.batches > 0 || e.processing > 0 || e.backlog || e.unconfirmed) n += 1;
+    for (const e of entries.values()) if (hasWork(e)) n += 1;
     return Math.max(1, n);
   };
   const slots = (): number => options.limit() * options.callsPerRecord;
@@ -163,6 +164,19 @@ export function createFairPool(options: FairPoolOptions): FairPool {
   /** Out of records in hand and in flight, with only the probe to say whether more arrived. */
   const idleUnconfirmed = (e: Entry): boolean =>
     e.unconfirmed && e.batches === 0 && e.processing === 0;
+
+  /**
+   * The partition ran out of work. With no other partition having any, nobody can take its share
+   * before the next fetch, which would bring its new records with theirs: no need to ask.
+   */
+  function wentIdle(entry: Entry): void {
+    for (const e of entries.values())
+      if (e !== entry && hasWork(e)) {
+        probe();
+        return;
+      }
+    entry.unconfirmed = false;
+  }
 
   /** Reads the high watermarks for the partitions idle but unconfirmed (one probe at a time). */
   function probe(): void {
@@ -254,7 +268,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
           entry.paused = true;
           options.pause(partition);
         }
-        if (idleUnconfirmed(entry)) probe();
+        if (idleUnconfirmed(entry)) wentIdle(entry);
         settle();
       };
     },
@@ -271,7 +285,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
           if (ended) return;
           ended = true;
           entry.processing -= 1;
-          if (current(entry) && idleUnconfirmed(entry)) probe();
+          if (current(entry) && idleUnconfirmed(entry)) wentIdle(entry);
           settle();
         },
       };

@@ -138,6 +138,21 @@ describe('the fair pool', () => {
     expect(b.running(0)).toBe(2);
   });
 
+  it('does not ask the broker about a partition that runs out of work while no other has any', async () => {
+    const b = bench(4);
+    b.pool.assign([0, 1]);
+    const one = b.pool.begin(1);
+    b.pool.enter(1)(end);
+    one.end();
+    await flush();
+    expect(b.probes()).toBe(0);
+    // The next fetch brings any record it has with the others': meanwhile it has no share.
+    b.pool.enter(0);
+    for (let i = 0; i < 4; i += 1) b.call(0);
+    await flush();
+    expect(b.running(0)).toBe(4);
+  });
+
   it('tries a failed probe again at the next fetch, keeping the share meanwhile', async () => {
     let fail = true;
     const errors: unknown[] = [];

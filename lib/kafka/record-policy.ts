@@ -36,8 +36,6 @@ export interface RecordPolicyOptions<In, Out> {
   publishDeadlineMs: number;
   decode: (value: Buffer | null) => Promise<In>;
   handle: (record: In, context: HandleContext) => Promise<Outgoing<Out>[]>;
-  /** The pool's call slots (see HandleContext.slot). */
-  slot: HandleContext['slot'];
   publish: (outputs: Outgoing<Out>[]) => Promise<void>;
   publishDeadLetter: (letter: Outgoing<DeadLetter>) => Promise<void>;
   outputTopic: string;
@@ -122,11 +120,13 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
     /**
      * Processes one record to completion: output produced, or dead-lettered ('done'); or left
      * for a later read because its partition was revoked or the stage stopped ('abandoned').
+     * Its model calls run in `slot`, the pool's call slots for its partition (HandleContext.slot).
      */
     async process(
       message: KafkaMessage,
       partition: number,
       signal: AbortSignal,
+      slot: HandleContext['slot'],
     ): Promise<RecordOutcome> {
       const key = message.key?.toString() ?? '';
       let runId: string | null = null;
@@ -141,7 +141,7 @@ export function createRecordPolicy<In, Out>(options: RecordPolicyOptions<In, Out
             limit.onRateLimited();
             metrics.concurrencyLimit.set({ stage }, limit.current);
           },
-          slot: options.slot,
+          slot,
         });
       } catch (error) {
         if (signal.aborted) return 'abandoned';

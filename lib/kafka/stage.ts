@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDeferred } from '../deferred.ts';
@@ -10,6 +10,7 @@ import type { RecordKind, RecordTypes } from '../records/schemas.ts';
 import { within } from '../within.ts';
 import type { RecordCodec } from './codec.ts';
 import { createCommitter, type PartitionState } from './committer.ts';
+import { createFairPool, type BatchEnd, type PoolRecord } from './fair-pool.ts';
 import type { Connectivity } from './connectivity.ts';
 import { classifyKafkaError } from './errors.ts';
 import { watchLag } from './lag.ts';
@@ -84,10 +85,16 @@ export interface RunningStage {
   health(): StageHealth;
 }
 
-/** How long a consumer may go without a fetch, while not held by a full pool, and be healthy. */
+/** How long a consumer may go without a fetch, while no batch waits for room, and be healthy. */
 const fetchSilenceMs = 30_000;
 /** Bound on each close step, so a stop ends even when the broker does not answer. */
 const closeStepMs = 5_000;
+/**
+ * How long a batch waits for room before it leaves (when a partition outside any batch may
+ * have records only a new fetch brings): long enough that a partition whose calls answer keeps
+ * its batch, short enough that a hung one lets the others be fetched.
+ */
+const stallMs = 1_000;
 
 /**
  * Consumes a topic with a bounded in-process pool (the Confluent Parallel Consumer design):
@@ -103,6 +110,10 @@ const closeStepMs = 5_000;
  *   again because Kafka failed); an offset is committed only when its output, and those of every
  *   earlier offset of its partition, are durably produced or dead-lettered, with the unfinished
  *   offsets above it in the commit metadata, so whoever reads the partition next skips the rest;
+ * - the pool is shared fairly among the partitions with work (see fair-pool.ts): a partition
+ *   whose calls hang holds only its share, and a batch never waits so long for room that the
+ *   others go unfetched (kafkajs fetches again only once every batch of a fetch is done: a batch
+ *   leaves early instead, and a partition at its share is paused until under it again);
  * - on a rebalance, finished work is committed and only the revoked partitions' calls aborted;
  * - a record that can never succeed (poison) goes to the dead-letter topic with the stage, reason
  *   and original bytes; a fatal error stops the stage; nothing is skipped silently.
@@ -142,20 +153,21 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   const loading = new Map<number, Promise<PartitionState>>();
   // Records held: processing (model calls, then the publish), or finished and waiting for their
   // commit. Model calls run in call slots (`limit.current × callsPerRecord`), each held for one
-  // call only, and a record is fetched while a slot is free and fewer than twice the limit are
-  // held: a slow call, publish or commit never leaves the other slots empty, and a crash repeats
-  // at most the held records (in practice the calls in flight: commits follow within milliseconds).
+  // call only, and a record is fetched while its partition has a free slot in its share and fewer
+  // than twice the limit are held: a slow call, publish or commit never leaves the other slots
+  // empty, and a crash repeats at most the held records (in practice the calls in flight: commits
+  // follow within milliseconds).
   const callsPerRecord = options.callsPerRecord ?? 1;
   let occupied = 0;
   let processing = 0;
-  let calls = 0;
-  const callQueue: (() => void)[] = [];
   let finishedCount = 0;
   let joined = false;
   let assigned = new Set<number>();
   let lastFetch = Date.now();
   let stopping = false;
   let slotWaiters: (() => void)[] = [];
+  // Batches waiting for room in the pool (the fetch is held on purpose, not stuck).
+  let waiting = 0;
   let fatal: unknown;
   const done = createDeferred();
 
@@ -169,30 +181,35 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     occupied -= 1;
     wakeSlotWaiters();
   };
-  const callSlots = (): number => limit.current * callsPerRecord;
-  /** Whether the pool can take another record: a free call slot, and room among the held. */
-  const full = (): boolean =>
-    calls + callQueue.length >= callSlots() || occupied >= 2 * limit.current;
-  /** Runs one model call in a call slot, queued (first come, first served) while all are taken. */
-  async function slot<T>(call: () => Promise<T>): Promise<T> {
-    if (calls >= callSlots()) await new Promise<void>((start) => callQueue.push(start));
-    else calls += 1;
-    metrics.inFlight.set({ stage }, calls);
-    try {
-      return await call();
-    } finally {
-      // The slot passes to the next queued call, or is freed (and the fetch may take a record).
-      calls -= 1;
-      while (calls < callSlots()) {
-        const next = callQueue.shift();
-        if (next === undefined) break;
-        calls += 1;
-        next();
+  // kafkajs refuses to pause or resume while it restarts a crashed consumer; the restarted one
+  // starts with nothing paused, and the pool pauses again what it must on the rejoin.
+  const pausing =
+    (action: 'pause' | 'resume') =>
+    (partition: number): void => {
+      try {
+        consumer[action]([{ topic, partitions: [partition] }]);
+        log.debug({ partition }, action === 'pause' ? 'partition paused' : 'partition resumed');
+      } catch (error) {
+        log.debug({ err: error, partition }, `${action} refused while the consumer restarts`);
       }
+    };
+  const pool = createFairPool({
+    limit: () => limit.current,
+    callsPerRecord,
+    pause: pausing('pause'),
+    resume: pausing('resume'),
+    changed: wakeSlotWaiters,
+    onCalls: (calls) => {
       metrics.inFlight.set({ stage }, calls);
-      wakeSlotWaiters();
-    }
-  }
+    },
+    probe: async () => {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+    },
+    onProbeError: (error) => {
+      log.debug({ err: error }, 'high watermarks not read this time (tried again)');
+    },
+  });
 
   const committer = createCommitter({
     consumer,
@@ -254,7 +271,6 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     publishDeadlineMs,
     decode: (value) => options.input.codec.decode(value),
     handle: options.handle,
-    slot,
     publish: (outputs) => publisher.publish(outputs),
     publishDeadLetter: (letter) => deadLetterPublisher.publish([letter]),
     outputTopic: options.output.topic,
@@ -267,14 +283,16 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     partition: number,
     state: PartitionState,
     offset: bigint,
+    record: PoolRecord,
   ): Promise<void> {
     let outcome: 'done' | 'abandoned' = 'abandoned';
     try {
-      outcome = await policy.process(message, partition, state.abort.signal);
+      outcome = await policy.process(message, partition, state.abort.signal, record.slot);
     } catch (error) {
       fail(error);
     }
     processing -= 1;
+    record.end();
     if (outcome === 'abandoned' || partitions.get(partition) !== state) {
       releaseSlot();
       return;
@@ -284,6 +302,33 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     options.onProgress?.(finishedCount);
     state.awaitingCommit.push(releaseSlot);
     committer.schedule();
+  }
+
+  /**
+   * Waits, heartbeating, until the partition may take a record: a call slot free in its share of
+   * the pool, and fewer than twice the limit held in all. Says to leave the batch instead when
+   * another partition ran out of records in hand ('yield'), or when this one has waited
+   * `stallMs` while another partition is outside any batch ('stall'): kafkajs fetches again only
+   * once every batch of the last fetch is done, so a batch waiting here keeps the others from
+   * their records.
+   */
+  async function hold(
+    payload: EachBatchPayload,
+    partition: number,
+  ): Promise<'go' | 'yield' | 'stall'> {
+    const since = Date.now();
+    while (!stopping && (occupied >= 2 * limit.current || !pool.mayBegin(partition))) {
+      if (pool.othersStarved(partition)) return 'yield';
+      if (Date.now() - since >= stallMs && pool.othersOutside(partition)) return 'stall';
+      waiting += 1;
+      try {
+        await new Promise<void>((wake) => slotWaiters.push(wake));
+        await payload.heartbeat();
+      } finally {
+        waiting -= 1;
+      }
+    }
+    return 'go';
   }
 
   function fail(error: unknown): void {
@@ -303,6 +348,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     // Partitions kept keep their trackers and in-flight calls; the others are someone else's now.
     for (const [partition, state] of partitions)
       if (!assigned.has(partition)) revoke(partition, state);
+    pool.assign(assigned);
     joined = true;
     lastFetch = Date.now();
   });
@@ -311,6 +357,9 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     // Commit finished work before the group moves partitions (the commit is accepted while the
     // group prepares the rebalance; one that arrives too late is retried after the rejoin).
     committer.schedule();
+  });
+  consumer.on(consumer.events.FETCH_START, () => {
+    pool.fetchStarted();
   });
   consumer.on(consumer.events.FETCH, () => {
     lastFetch = Date.now();
@@ -338,6 +387,9 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     committer.schedule();
   }, 1_000);
   commitTimer.unref();
+  // Waiting batches look again each second (to heartbeat, and to leave a stalled batch).
+  const waitTick = setInterval(wakeSlotWaiters, 1_000);
+  waitTick.unref();
   const lag = watchLag({
     admin,
     stage,
@@ -348,42 +400,60 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     log,
   });
 
+  // Every batch of one fetch is handed out at once: shares count all of them from the start, and
+  // a batch waiting for room never keeps another batch of the same fetch from its records.
+  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+  const partitionCount = metadata.topics[0]?.partitions.length ?? 1;
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: Math.max(1, partitionCount),
     eachBatch: async (payload) => {
       const { batch } = payload;
       const partition = batch.partition;
-      const state = await stateFor(partition);
-      const select = options.select;
-      for (const message of batch.messages) {
-        if (select !== undefined && !select(message.key?.toString() ?? '')) {
+      // Counted before the first await, so every batch of the fetch is counted before any
+      // takes a record. Leaving without resolving the rest: kafkajs fetches it again from there.
+      const leave = pool.enter(partition);
+      let reason: BatchEnd = 'yield';
+      let backlog = true;
+      try {
+        const state = await stateFor(partition);
+        const select = options.select;
+        for (const message of batch.messages) {
+          if (select !== undefined && !select(message.key?.toString() ?? '')) {
+            if (stopping || !payload.isRunning() || payload.isStale()) return;
+            if (partitions.get(partition) !== state) return;
+            const offset = BigInt(message.offset);
+            payload.resolveOffset(message.offset);
+            if (state.tracker.begin(offset)) {
+              state.tracker.finish(offset);
+              committer.schedule();
+            }
+            continue;
+          }
+          // Backpressure: hold the fetch while the pool (or this partition's share) is full,
+          // heartbeating so the group keeps us; or leave the batch for the others.
+          const room = await hold(payload, partition);
+          if (room !== 'go') {
+            reason = room;
+            return;
+          }
           if (stopping || !payload.isRunning() || payload.isStale()) return;
           if (partitions.get(partition) !== state) return;
           const offset = BigInt(message.offset);
+          // Marks the fetch position only; with autoCommit off, commits come from the committer.
           payload.resolveOffset(message.offset);
-          if (state.tracker.begin(offset)) {
-            state.tracker.finish(offset);
-            committer.schedule();
-          }
-          continue;
+          if (!state.tracker.begin(offset)) continue;
+          occupied += 1;
+          processing += 1;
+          void runRecord(message, partition, state, offset, pool.begin(partition));
         }
-        // Backpressure: hold the fetch while the pool is full, heartbeating so the group keeps us.
-        while (full() && !stopping) {
-          await Promise.race([new Promise<void>((wake) => slotWaiters.push(wake)), sleep(1_000)]);
-          await payload.heartbeat();
-        }
-        if (stopping || !payload.isRunning() || payload.isStale()) return;
-        if (partitions.get(partition) !== state) return;
-        const offset = BigInt(message.offset);
-        // Marks the fetch position only; with autoCommit off, commits come from the committer.
-        payload.resolveOffset(message.offset);
-        if (!state.tracker.begin(offset)) continue;
-        occupied += 1;
-        processing += 1;
-        void runRecord(message, partition, state, offset);
+        reason = 'end';
+        backlog = BigInt(batch.offsetLag()) > 0n;
+        await payload.heartbeat();
+      } finally {
+        leave({ reason, backlog, highWatermark: BigInt(batch.highWatermark) });
       }
-      await payload.heartbeat();
     },
   });
 
@@ -391,6 +461,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
   function shutdown(graceMs: number): Promise<void> {
     shuttingDown ??= (async () => {
       stopping = true;
+      pool.stop();
       wakeSlotWaiters();
       // Pause rather than stop: the consumer must stay in the group to commit the drained work.
       // (kafkajs refuses to pause a consumer it is restarting: then nothing is fetched anyway.)
@@ -411,6 +482,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
         while (processing > 0 && Date.now() < hard) await sleep(20);
       }
       clearInterval(commitTimer);
+      clearInterval(waitTick);
       lag.stop();
       await committer.flush(closeStepMs);
       committer.close();
@@ -434,7 +506,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           reason: `${stage} is not in its consumer group (joining, rebalancing or restarting)`,
         };
       const silent = Date.now() - lastFetch;
-      if (silent > fetchSilenceMs && !full())
+      if (silent > fetchSilenceMs && waiting === 0)
         return {
           consuming: false,
           reason: `${stage} has fetched nothing from ${brokers.join(',')} for ${Math.round(silent / 1000)} s`,

@@ -1,3 +1,4 @@
+import { Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createProducer } from '../../lib/kafka/client.ts';
 import { createPublisher } from '../../lib/kafka/publish.ts';
@@ -98,4 +99,31 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) fail();
     signal.addEventListener('abort', fail);
   });
+}
+
+/**
+ * Pair ids whose prompts land on one partition of a topic of `partitions` (keys `run-1/<id>`,
+ * placed by the murmur2 partitioner the stage bench's producer uses).
+ */
+export function pairsOnPartition(
+  partition: number,
+  count: number,
+  partitions: number,
+  prefix = 'p',
+): string[] {
+  const choose = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  const ids: string[] = [];
+  for (let i = 0; ids.length < count; i += 1) {
+    const id = `${prefix}${i}`;
+    const message = { key: `run-1/${id}`, value: null };
+    if (choose({ topic: 'any', partitionMetadata, message }) === partition) ids.push(id);
+  }
+  return ids;
 }

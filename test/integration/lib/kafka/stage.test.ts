@@ -1,7 +1,8 @@
 /**
  * The stage loop (lib/kafka/stage.ts) on the real broker and registry: backpressure, commits
  * that never run ahead of unfinished work, members that take over repeating only what was in
- * flight, and the grace-period abort. The handlers are the tests' own (no model is called).
+ * flight, the grace-period abort, and partitions sharing the pool (a partition whose records all
+ * hang keeps only its share). The handlers are the tests' own (no model is called).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
   waitFor,
   type TestCluster,
 } from '../../../support/kafka.ts';
-import { stageBench, untilAborted } from '../../../support/stage.ts';
+import { pairsOnPartition, stageBench, untilAborted } from '../../../support/stage.ts';
 
 let cluster: TestCluster;
 const running: RunningStage[] = [];
@@ -218,5 +219,207 @@ describe('the stage loop on a real broker', () => {
     // Repeats are bounded by what A had in flight when its partitions moved.
     expect(byA.length + byB.length - pairs.length).toBeLessThanOrEqual(4);
     expect(byB.length).toBeGreaterThan(0);
+  });
+});
+
+describe('partitions sharing the pool', () => {
+  it.each([2, 4])(
+    'with %i partitions, one whose records all hang holds only its share of the calls while the others are answered',
+    async (partitions) => {
+      const slots = 4;
+      const bench = await stageBench(cluster, partitions);
+      const slow = pairsOnPartition(0, 10, partitions, 'slow');
+      const fast = Array.from({ length: partitions - 1 }, (_, i) =>
+        pairsOnPartition(i + 1, 60 / (partitions - 1), partitions, `fast${i + 1}-`),
+      );
+      await bench.publish([...slow, ...fast.flat()]);
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slowIds = new Set(slow);
+      const fastLeft = fast.map((ids) => new Set(ids));
+      const slowAnswered = new Set<string>();
+      let slowCalls = 0;
+      let peakWhileAllHaveWork = 0;
+      let overShare = 0;
+      const stage = await bench.start({
+        concurrency: slots,
+        handle: async (prompt, context) => {
+          if (!slowIds.has(prompt.pairId)) {
+            await context.slot(() => sleep(5));
+            for (const left of fastLeft) left.delete(prompt.pairId);
+            return;
+          }
+          await context.slot(async () => {
+            slowCalls += 1;
+            const withWork = 1 + fastLeft.filter((left) => left.size > 0).length;
+            if (withWork === partitions)
+              peakWhileAllHaveWork = Math.max(peakWhileAllHaveWork, slowCalls);
+            // The stage counts a partition as having work until its last output is published,
+            // after the handler returns: its share is never larger than this one.
+            overShare = Math.max(overShare, slowCalls - Math.ceil(slots / withWork));
+            await gate;
+            slowCalls -= 1;
+          });
+          slowAnswered.add(prompt.pairId);
+        },
+      });
+      running.push(stage);
+      await waitFor(
+        () => fastLeft.every((left) => left.size === 0),
+        'every record of the other partitions answered while partition 0 hangs',
+      );
+      expect(slowAnswered.size).toBe(0);
+      expect(peakWhileAllHaveWork).toBe(Math.ceil(slots / partitions));
+      expect(overShare).toBe(0);
+      // Nothing else to do: the hung partition may take the whole pool (work-conserving).
+      await waitFor(
+        () => slowCalls === slots,
+        'partition 0 takes every slot once the others are done',
+      );
+      await waitFor(async () => {
+        const committed = await bench.committed();
+        return fast.every(
+          (ids, i) => committed.find((p) => p.partition === i + 1)?.offset === String(ids.length),
+        );
+      }, 'the other partitions committed to their end');
+      release();
+      await waitFor(() => slowAnswered.size === slow.length, 'partition 0 answered once released');
+      await waitFor(
+        async () =>
+          (await bench.committed()).find((p) => p.partition === 0)?.offset === String(slow.length),
+        'partition 0 committed to its end',
+      );
+      await stage.stop(5_000);
+    },
+  );
+
+  it('records reaching another partition later are fetched and answered while partition 0 hangs', async () => {
+    const bench = await stageBench(cluster, 2);
+    const slow = pairsOnPartition(0, 10, 2, 'slow');
+    const onOne = pairsOnPartition(1, 20, 2, 'one');
+    const first = onOne.slice(0, 4);
+    const later = onOne.slice(4);
+    await bench.publish([...slow, ...first]);
+    let releaseSlow: () => void = () => undefined;
+    const slowGate = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    let releaseFirst: () => void = () => undefined;
+    const firstGate = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const slowIds = new Set(slow);
+    const firstIds = new Set(first);
+    const answered = new Set<string>();
+    let slowCalls = 0;
+    let peakSlowWhileOneHasWork = 0;
+    let firstCalls = 0;
+    const stage = await bench.start({
+      concurrency: 4,
+      handle: async (prompt, context) => {
+        await context.slot(async () => {
+          if (slowIds.has(prompt.pairId)) {
+            slowCalls += 1;
+            if (!onOne.every((id) => answered.has(id)))
+              peakSlowWhileOneHasWork = Math.max(peakSlowWhileOneHasWork, slowCalls);
+            await slowGate;
+            slowCalls -= 1;
+          } else if (firstIds.has(prompt.pairId)) {
+            firstCalls += 1;
+            await firstGate;
+          } else await sleep(5);
+        });
+        answered.add(prompt.pairId);
+      },
+    });
+    running.push(stage);
+    // Both partitions hold their share: partition 0's batch can only wait, and must not wait
+    // in a way that keeps partition 1's next records from being fetched.
+    await waitFor(() => slowCalls === 2 && firstCalls === 2, 'each partition at its share');
+    await bench.publish(later);
+    releaseFirst();
+    await waitFor(
+      () => later.every((id) => answered.has(id)),
+      'the records published later on partition 1 answered while partition 0 hangs',
+    );
+    expect(slow.filter((id) => answered.has(id))).toEqual([]);
+    expect(peakSlowWhileOneHasWork).toBe(2);
+    releaseSlow();
+    await waitFor(() => slow.every((id) => answered.has(id)), 'partition 0 answered once released');
+    await stage.stop(5_000);
+  });
+
+  it('a slow partition that took the whole pool lets records reaching another one in after its calls', async () => {
+    const bench = await stageBench(cluster, 2);
+    const slow = pairsOnPartition(0, 40, 2, 'slow');
+    const fast = pairsOnPartition(1, 4, 2, 'fast');
+    await bench.publish(slow);
+    const slowIds = new Set(slow);
+    let slowCalls = 0;
+    let slowAnswered = 0;
+    const fastAnswered = new Set<string>();
+    const stage = await bench.start({
+      concurrency: 4,
+      handle: async (prompt, context) => {
+        if (!slowIds.has(prompt.pairId)) {
+          await context.slot(() => sleep(5));
+          fastAnswered.add(prompt.pairId);
+          return;
+        }
+        await context.slot(async () => {
+          slowCalls += 1;
+          try {
+            await sleep(2_000, undefined, { signal: context.signal });
+          } finally {
+            slowCalls -= 1;
+          }
+        });
+        slowAnswered += 1;
+      },
+    });
+    running.push(stage);
+    await waitFor(() => slowCalls === 4, 'partition 0 alone in the pool');
+    await bench.publish(fast);
+    // Its batch holds 40 records (a dozen seconds of calls): partition 1 must not wait for it.
+    await waitFor(() => fastAnswered.size === fast.length, 'partition 1 answered', 15_000);
+    expect(slowAnswered).toBeLessThanOrEqual(8);
+    await waitFor(() => slowAnswered >= 12, 'partition 0 goes on after partition 1', 15_000);
+    await stage.stop(0);
+  });
+
+  it('a partition alone may use the whole pool', async () => {
+    const bench = await stageBench(cluster, 4);
+    const only = pairsOnPartition(2, 12, 4, 'alone');
+    await bench.publish(only);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const answered = new Set<string>();
+    const stage = await bench.start({
+      concurrency: 4,
+      handle: async (prompt, context) => {
+        await context.slot(async () => {
+          calls += 1;
+          await gate;
+          calls -= 1;
+        });
+        answered.add(prompt.pairId);
+      },
+    });
+    running.push(stage);
+    await waitFor(() => calls === 4, 'every call slot taken by the one partition with records');
+    expect(answered.size).toBe(0);
+    release();
+    await waitFor(() => answered.size === only.length, 'every record answered once released');
+    await waitFor(
+      async () =>
+        (await bench.committed()).find((p) => p.partition === 2)?.offset === String(only.length),
+      'partition 2 committed to its end',
+    );
+    await stage.stop(5_000);
   });
 });

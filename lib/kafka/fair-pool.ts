@@ -1,0 +1,312 @@
+/**
+ * A stage's pool of model-call slots, shared fairly among the partitions it reads, so that a slow
+ * partition (every record on it calls a hung or very slow model) never holds the others back.
+ *
+ * With n partitions having work, each has a share of ceil(slots / n) call slots and
+ * 2 × ceil(limit / n) records in flight (the stage's bound of twice its limit of held records,
+ * shared the same way); a partition alone has the whole pool (work-conserving). A call beyond
+ * its partition's share waits even when a slot is free: a slot taken by a hung call is never
+ * given back, so it must not be one that another partition with work needs.
+ *
+ * A partition has work while a batch of it is in hand, while records of it are in flight, or
+ * while records are known to wait past what it took (it left a batch early, or its last batch
+ * ended below the high watermark). One that runs out of all three keeps its share until the
+ * broker's high watermarks (`probe`) say nothing arrived since its last batch: records that did
+ * arrive wait unfetched while other batches wait for room, and a hung partition given the whole
+ * pool meanwhile would keep them waiting for good.
+ *
+ * A partition that leaves its batch at its share after waiting in vain is paused (kafkajs then
+ * fetches the others without refetching it) and resumed once it is under its share again.
+ */
+export interface FairPool {
+  /** The partitions assigned after a join: the others are forgotten (and resumed if paused). */
+  assign(partitions: Iterable<number>): void;
+  /** A batch of the partition is in hand. Returns the function to call when it is left. */
+  enter(partition: number): (left: BatchLeft) => void;
+  /** Whether the partition may take another record under its share. */
+  mayBegin(partition: number): boolean;
+  /** Takes a record of the partition: its calls run in `slot`; `end` once it is processed. */
+  begin(partition: number): PoolRecord;
+  /** Another partition ran out of records in hand with more waiting: it needs a new fetch. */
+  othersStarved(partition: number): boolean;
+  /** Another partition has no batch in hand and is not paused: it may have records to fetch. */
+  othersOutside(partition: number): boolean;
+  /** Partitions whose batch ran out since the last fetch started are now being fetched. */
+  fetchStarted(): void;
+  /** The stage stops: no more pauses or resumes (it pauses the whole topic itself). */
+  stop(): void;
+}
+
+/**
+ * How the stage left a batch: taken to its `end`; left early to let kafkajs fetch again for
+ * others (`yield`); or left early after waiting in vain at its share (`stall`: paused).
+ */
+export type BatchEnd = 'end' | 'yield' | 'stall';
+
+/** How a batch was left, and what it showed of its partition. */
+export interface BatchLeft {
+  reason: BatchEnd;
+  /** Records are known to wait past the last one taken. */
+  backlog: boolean;
+  /** The partition's high watermark when the batch was fetched. */
+  highWatermark: bigint;
+}
+
+export interface PoolRecord {
+  /** Runs one model call in one of the pool's call slots, waiting for one within its share. */
+  slot: <T>(call: () => Promise<T>) => Promise<T>;
+  /** The record is processed (or abandoned): its share is free again. */
+  end: () => void;
+}
+
+export interface FairPoolOptions {
+  /** Records the pool processes at once (the stage's current limit). */
+  limit: () => number;
+  /** Model calls a record makes at once. */
+  callsPerRecord: number;
+  pause: (partition: number) => void;
+  resume: (partition: number) => void;
+  /** A slot or a share was freed: a batch waiting for room may go on. */
+  changed: () => void;
+  /** The number of calls holding a slot changed. */
+  onCalls?: (calls: number) => void;
+  /** The high watermark of each partition of the topic, from the broker. */
+  probe: () => Promise<ReadonlyMap<number, bigint>>;
+  /** A probe failed (it is tried again at the next fetch). */
+  onProbeError?: (error: unknown) => void;
+}
+
+interface Entry {
+  partition: number;
+  batches: number;
+  processing: number;
+  calls: number;
+  queued: number;
+  backlog: boolean;
+  /** Its last batch ran out with more records waiting, and no fetch started since. */
+  starved: boolean;
+  /** Its last batch ran out at the high watermark, and no probe said nothing arrived since. */
+  unconfirmed: boolean;
+  /** The high watermark its last batch showed. */
+  seenHigh: bigint;
+  paused: boolean;
+}
+
+export function createFairPool(options: FairPoolOptions): FairPool {
+  const entries = new Map<number, Entry>();
+  const queue: { entry: Entry; start: () => void }[] = [];
+  let calls = 0;
+  let stopped = false;
+  let probing = false;
+  let probeAgain = false;
+
+  const entryOf = (partition: number): Entry => {
+    let entry = entries.get(partition);
+    if (entry === undefined) {
+      entry = {
+        partition,
+        batches: 0,
+        processing: 0,
+        calls: 0,
+        queued: 0,
+        backlog: false,
+        starved: false,
+        unconfirmed: false,
+        seenHigh: 0n,
+        paused: false,
+      };
+      entries.set(partition, entry);
+    }
+    return entry;
+  };
+  const current = (entry: Entry): boolean => entries.get(entry.partition) === entry;
+  const hasWork = (e: Entry): boolean =>
+    e.batches > 0 || e.processing > 0 || e.backlog || e.unconfirmed;
+  const sharing = (): number => {
+    let n = 0;
+    for (const e of entries.values()) if (hasWork(e)) n += 1;
+    return Math.max(1, n);
+  };
+  const slots = (): number => options.limit() * options.callsPerRecord;
+  const callShare = (n: number): number => Math.ceil(slots() / n);
+  const heldShare = (n: number): number => 2 * Math.ceil(options.limit() / n);
+  // A revoked partition's calls are being aborted: they take any free slot, to end soon.
+  const mayCall = (entry: Entry, n: number): boolean =>
+    calls < slots() && (!current(entry) || entry.calls < callShare(n));
+  const open = (entry: Entry, n: number): boolean =>
+    entry.calls + entry.queued < callShare(n) && entry.processing < heldShare(n);
+
+  /** Gives free slots to queued calls within their share (first come first served), resumes. */
+  function settle(): void {
+    const n = sharing();
+    for (let i = 0; i < queue.length && calls < slots();) {
+      const waiting = queue[i];
+      if (waiting === undefined || !mayCall(waiting.entry, n)) {
+        i += 1;
+        continue;
+      }
+      queue.splice(i, 1);
+      waiting.entry.queued -= 1;
+      waiting.entry.calls += 1;
+      calls += 1;
+      waiting.start();
+    }
+    if (!stopped)
+      for (const entry of entries.values())
+        if (entry.paused && open(entry, n)) {
+          entry.paused = false;
+          options.resume(entry.partition);
+        }
+    options.onCalls?.(calls);
+    options.changed();
+  }
+
+  /** Out of records in hand and in flight, with only the probe to say whether more arrived. */
+  const idleUnconfirmed = (e: Entry): boolean =>
+    e.unconfirmed && e.batches === 0 && e.processing === 0;
+
+  /**
+   * The partition ran out of work. With no other partition having any, nobody can take its share
+   * before the next fetch, which would bring its new records with theirs: no need to ask.
+   */
+  function wentIdle(entry: Entry): void {
+    for (const e of entries.values())
+      if (e !== entry && hasWork(e)) {
+        probe();
+        return;
+      }
+    entry.unconfirmed = false;
+  }
+
+  /** Reads the high watermarks for the partitions idle but unconfirmed (one probe at a time). */
+  function probe(): void {
+    if (stopped) return;
+    if (probing) {
+      probeAgain = true;
+      return;
+    }
+    probing = true;
+    probeAgain = false;
+    // Only what was idle when the watermarks were asked: one that went idle since asks again.
+    const asked = [...entries.values()]
+      .filter(idleUnconfirmed)
+      .map((entry) => ({ entry, seenHigh: entry.seenHigh }));
+    options
+      .probe()
+      .then((highs) => {
+        for (const { entry, seenHigh } of asked) {
+          const high = highs.get(entry.partition);
+          if (high === undefined || !idleUnconfirmed(entry) || entry.seenHigh !== seenHigh)
+            continue;
+          entry.unconfirmed = false;
+          // Records arrived since its last batch: a fetch must bring them.
+          if (high > seenHigh) {
+            entry.backlog = true;
+            entry.starved = true;
+          }
+        }
+      })
+      .catch((error: unknown) => {
+        probeAgain = false;
+        options.onProbeError?.(error);
+      })
+      .finally(() => {
+        probing = false;
+        settle();
+        if (probeAgain) probe();
+      });
+  }
+
+  async function slot<T>(entry: Entry, call: () => Promise<T>): Promise<T> {
+    if (mayCall(entry, sharing())) {
+      entry.calls += 1;
+      calls += 1;
+      options.onCalls?.(calls);
+    } else {
+      entry.queued += 1;
+      await new Promise<void>((start) => queue.push({ entry, start }));
+    }
+    try {
+      return await call();
+    } finally {
+      entry.calls -= 1;
+      calls -= 1;
+      settle();
+    }
+  }
+
+  return {
+    assign(partitions) {
+      const kept = new Set(partitions);
+      for (const [partition, entry] of entries) {
+        if (kept.has(partition)) {
+          // kafkajs forgets pauses when it restarts a crashed consumer: pausing again is harmless.
+          if (entry.paused && !stopped) options.pause(partition);
+          continue;
+        }
+        entries.delete(partition);
+        entry.unconfirmed = false;
+        if (entry.paused && !stopped) options.resume(partition);
+      }
+      for (const partition of kept) entryOf(partition);
+      settle();
+    },
+    enter(partition) {
+      const entry = entryOf(partition);
+      entry.batches += 1;
+      entry.starved = false;
+      let left = false;
+      return ({ reason, backlog, highWatermark }) => {
+        if (left || !current(entry)) return;
+        left = true;
+        entry.batches -= 1;
+        entry.backlog = backlog;
+        entry.starved = reason === 'end' && backlog;
+        entry.unconfirmed = reason === 'end' && !backlog;
+        entry.seenHigh = highWatermark;
+        if (reason === 'stall' && backlog && !stopped && !entry.paused && !open(entry, sharing())) {
+          entry.paused = true;
+          options.pause(partition);
+        }
+        if (idleUnconfirmed(entry)) wentIdle(entry);
+        settle();
+      };
+    },
+    mayBegin(partition) {
+      return open(entryOf(partition), sharing());
+    },
+    begin(partition) {
+      const entry = entryOf(partition);
+      entry.processing += 1;
+      let ended = false;
+      return {
+        slot: (call) => slot(entry, call),
+        end: () => {
+          if (ended) return;
+          ended = true;
+          entry.processing -= 1;
+          if (current(entry) && idleUnconfirmed(entry)) wentIdle(entry);
+          settle();
+        },
+      };
+    },
+    othersStarved(partition) {
+      for (const e of entries.values())
+        if (e.partition !== partition && e.starved && e.batches === 0 && !e.paused) return true;
+      return false;
+    },
+    othersOutside(partition) {
+      for (const e of entries.values())
+        if (e.partition !== partition && e.batches === 0 && !e.paused) return true;
+      return false;
+    },
+    fetchStarted() {
+      for (const e of entries.values()) if (e.batches === 0) e.starved = false;
+      // A probe that failed is tried again (one that is running covers them).
+      if (!probing && [...entries.values()].some(idleUnconfirmed)) probe();
+    },
+    stop() {
+      stopped = true;
+    },
+  };
+}

@@ -155,6 +155,9 @@ export function createFairPool(options: FairPoolOptions): FairPool {
       for (const entry of entries.values())
         if (entry.paused && open(entry, n)) {
           entry.paused = false;
+          // Its records wait for a fetch: batches waiting for room leave, so one starts now
+          // (kafkajs fetches only once every batch of the last fetch is done).
+          entry.starved = entry.backlog;
           options.resume(entry.partition);
         }
     options.onCalls?.(calls);
@@ -261,7 +264,9 @@ export function createFairPool(options: FairPoolOptions): FairPool {
         left = true;
         entry.batches -= 1;
         entry.backlog = backlog;
-        entry.starved = reason === 'end' && backlog;
+        // Out of records in hand with more waiting (its batch ended, or it left after waiting in
+        // vain without being paused): it needs a fetch. A batch that yielded gets one anyway.
+        entry.starved = reason !== 'yield' && backlog;
         entry.unconfirmed = reason === 'end' && !backlog;
         entry.seenHigh = highWatermark;
         if (reason === 'stall' && backlog && !stopped && !entry.paused && !open(entry, sharing())) {

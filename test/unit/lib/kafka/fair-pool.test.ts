@@ -191,6 +191,23 @@ describe('the fair pool', () => {
     await flush();
     expect(b.events).toEqual(['pause 0', 'resume 0']);
     expect(b.pool.othersOutside(1)).toBe(true);
+    // Its records wait for a fetch: partition 1's batch waiting for room must leave now, not
+    // after its own stall (with calls of seconds, that wait left a third of the pool empty).
+    expect(b.pool.othersStarved(1)).toBe(true);
+  });
+
+  it('says a partition needs a fetch when it left after waiting in vain without being paused', () => {
+    const b = bench(2);
+    b.pool.assign([0, 1]);
+    b.pool.enter(1);
+    b.pool.enter(0)({ reason: 'stall', backlog: true, highWatermark: 20n });
+    expect(b.pool.othersStarved(1)).toBe(true);
+    // A batch that yielded is fetched again anyway: it does not hurry the others.
+    const c = bench(2);
+    c.pool.assign([0, 1]);
+    c.pool.enter(1);
+    c.pool.enter(0)({ reason: 'yield', backlog: true, highWatermark: 20n });
+    expect(c.pool.othersStarved(1)).toBe(false);
   });
 
   it('does not pause a partition that yields or stalls under its share', () => {

@@ -33,16 +33,6 @@ function table(head: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-/** Any figures of a line, flattened (`peakRssMiB.responder: 180`), for benches shown as a list. */
-function flatten(line: Line, prefix = ''): string[] {
-  return Object.entries(line).flatMap(([key, value]) => {
-    if (key === 'bench') return [];
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return flatten(value as Line, `${prefix}${key}.`);
-    return [`${prefix}${key}: ${JSON.stringify(value)}`];
-  });
-}
-
 /** The README's performance section, from the benchmarks' last figures. */
 export function renderTable(results: Results): string {
   const lines = (name: string): Line[] => results.benches[name]?.lines ?? [];
@@ -182,11 +172,36 @@ export function renderTable(results: Results): string {
     '',
   );
 
-  const memory = [...lines('memory'), ...lines('memory-http')];
+  const memory = [lines('memory')[0] ?? {}, lines('memory-http')[0] ?? {}];
+  const peak = (line: Line, process: string, limitMiB: number): string => {
+    const value = line[`${process}PeakRssMiB`];
+    return typeof value === 'number'
+      ? `${Math.round(value)} (${(value / limitMiB).toFixed(2)})`
+      : '—';
+  };
+  const processes: [string, string, number][] = [
+    ['producer', 'produce', 256],
+    ['responder', 'respond', 256],
+    ['judge', 'judge', 256],
+    ['aggregator', 'aggregate', 256],
+    ['run', '`valbench run` (all stages)', 512],
+  ];
   parts.push(
-    `**Memory** (\`${command('memory')}\`, then with \`--via http\`):`,
+    `**Memory** (\`${command('memory')}\`, then with \`--via http\`: ${num(memory[0] ?? {}, 'pairs')}`,
+    `realistic pairs, ${num(memory[0] ?? {}, 'inputMiB')} MiB of JSONL, concurrency`,
+    `${num(memory[0] ?? {}, 'concurrency')}; peak RSS MiB and its ratio to the limit; each stage`,
+    'as its own process, all at once, then `valbench run` alone):',
     '',
-    ...memory.flatMap((l) => flatten(l).map((f) => `- ${f}`)),
+    table(
+      ['process (limit MiB)', 'model and judge in process', 'over HTTP, real OpenAI SDK'],
+      processes.map(([key, label, limit]) => [
+        `${label} (${limit})`,
+        ...memory.map((line) => peak(line, key, limit)),
+      ]),
+    ),
+    '',
+    `(Seconds until every pair was counted: stages ${memory.map((l) => num(l, 'stagesSeconds')).join(' and ')},`,
+    `\`valbench run\` ${memory.map((l) => num(l, 'runSeconds')).join(' and ')}.)`,
   );
   return parts.join('\n');
 }

@@ -18,7 +18,6 @@ interface Thread {
 
 /** Model calls made by worker threads, so the SDKs' CPU runs beside the Kafka work, not in it. */
 export interface CallThreads {
-  readonly size: number;
   call(
     settings: ProviderSettings & { provider: SdkProviderKind },
     model: string,
@@ -95,7 +94,6 @@ export function createCallThreads(size: number): CallThreads {
   }
 
   return {
-    size,
     prepare(settings, model) {
       while (threads.length < size) start();
       const load: ToCallThread = { kind: 'load', settings, model };

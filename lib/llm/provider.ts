@@ -53,8 +53,8 @@ function connect(
   if (provider === 'simulated') return createSimulatedModel(simulator);
   const sdk = { ...settings, provider };
   const label = `${provider}/${model}`;
-  const threads = sharedCallThreads(settings.callThreads);
-  if (threads.size > 0) {
+  if (settings.callThreads > 0) {
+    const threads = sharedCallThreads(settings.callThreads);
     threads.prepare(sdk, model);
     return {
       label,

@@ -351,12 +351,15 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     pool.assign(assigned);
     joined = true;
     lastFetch = Date.now();
+    // Work finished while out of the group, on the partitions kept.
+    committer.schedule();
   });
   consumer.on(consumer.events.REBALANCING, () => {
+    // kafkajs rejoins at once. Commits wait for the rejoin: one sent now would race the join, be
+    // refused, and be retried by kafkajs under the new generation, where it could land after the
+    // new owner's commits of a partition that moved. What finishes meanwhile on a partition that
+    // moves is repeated by its new owner (no more than the records held).
     joined = false;
-    // Commit finished work before the group moves partitions (the commit is accepted while the
-    // group prepares the rebalance; one that arrives too late is retried after the rejoin).
-    committer.schedule();
   });
   consumer.on(consumer.events.FETCH_START, () => {
     pool.fetchStarted();

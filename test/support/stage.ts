@@ -1,6 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createProducer } from '../../lib/kafka/client.ts';
+import { decodeCommitMetadata } from '../../lib/kafka/offsets.ts';
 import { createPublisher } from '../../lib/kafka/publish.ts';
 import { startStage, type HandleContext, type RunningStage } from '../../lib/kafka/stage.ts';
 import { silentLogger } from '../../lib/log.ts';
@@ -101,6 +102,20 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The partition the stage bench's producer (murmur2, keys `run-1/<id>`) places a pair on. */
+function partitionChooser(partitions: number): (pairId: string) => number {
+  const choose = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  return (pairId) =>
+    choose({ topic: 'any', partitionMetadata, message: { key: `run-1/${pairId}`, value: null } });
+}
+
 /**
  * Pair ids whose prompts land on one partition of a topic of `partitions` (keys `run-1/<id>`,
  * placed by the murmur2 partitioner the stage bench's producer uses).
@@ -111,19 +126,44 @@ export function pairsOnPartition(
   partitions: number,
   prefix = 'p',
 ): string[] {
-  const choose = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-  }));
+  const place = partitionChooser(partitions);
   const ids: string[] = [];
   for (let i = 0; ids.length < count; i += 1) {
     const id = `${prefix}${i}`;
-    const message = { key: `run-1/${id}`, value: null };
-    if (choose({ topic: 'any', partitionMetadata, message }) === partition) ids.push(id);
+    if (place(id) === partition) ids.push(id);
   }
   return ids;
+}
+
+/**
+ * Where each pair's prompt lands when `publish` writes these ids, in order, to a new topic of
+ * `partitions`: its partition and offset.
+ */
+export function placements(
+  pairIds: readonly string[],
+  partitions: number,
+): Map<string, { partition: number; offset: bigint }> {
+  const place = partitionChooser(partitions);
+  const next = new Array<bigint>(partitions).fill(0n);
+  const placed = new Map<string, { partition: number; offset: bigint }>();
+  for (const id of pairIds) {
+    const partition = place(id);
+    const offset = next[partition] ?? 0n;
+    next[partition] = offset + 1n;
+    placed.set(id, { partition, offset });
+  }
+  return placed;
+}
+
+/** Whether the group's commit (offset, and the done/incomplete metadata) counts an offset done. */
+export function committedAsDone(
+  commit: { offset: string; metadata: string | null } | undefined,
+  offset: bigint,
+): boolean {
+  if (commit === undefined) return false;
+  const at = BigInt(commit.offset);
+  if (at < 0n) return false;
+  if (offset < at) return true;
+  const known = decodeCommitMetadata(at, commit.metadata);
+  return known !== null && offset < known.high && !known.incomplete.includes(offset);
 }

@@ -56,14 +56,20 @@ export const runBooleans = [
 export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSettings {
   const model = readModel(s);
   const judge = readJudge(s, env);
+  const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
   const settings: RunSettings = {
     dataset: readDataset(s, env),
     provider: readProvider(s, '', env),
     model,
     judge,
     simulator: readSimulator(s),
-    concurrency: s.number('concurrency', 16, { min: 1, max: 1024, integer: true }),
-    judgeConcurrency: s.number('judge-concurrency', 16, { min: 1, max: 1024, integer: true }),
+    concurrency,
+    // One judge call per pair: as many calls as the responder has pairs keeps pace with it.
+    judgeConcurrency: s.number('judge-concurrency', concurrency, {
+      min: 1,
+      max: 1024,
+      integer: true,
+    }),
     pipeline: readPipeline(s),
     reportDir: s.string('report-dir', 'reports'),
     listen: readListen(s, 'metrics-port', 9464),

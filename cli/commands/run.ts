@@ -46,7 +46,8 @@ export const runUsage = `usage: valbench run (--input FILE | --dataset ID) [opti
             --for-value-column NAME --against-value-column NAME (default: the columns the file
             names for them; which were used is printed; none: --judge-values stops, listing
             the columns)
-  pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
+  pipeline  --concurrency 16 (pairs in flight: two calls each) --judge-concurrency C (judge
+            calls; default: --concurrency) --partitions 6 --topic-prefix valbench.
             --metrics-port 9464 (0: any free port, off: none) --report-dir reports
             --timeout-seconds 3600 --no-progress --log-format human|json
   faults    --grace-seconds 30 (Ctrl-C/SIGTERM: stop intake, drain this long, commit, print the

@@ -49,8 +49,8 @@ export const serveUsage = `usage: valbench serve [options]
   cost      --prices FILE (USD per 1M tokens per model id; default prices/models.json):
             valbench_cost_usd_total and GET /runs/<id> "cost" (spent and estimate); a
             request's "maxCostUsd" paces its intake like valbench run --max-cost
-  pipeline  --concurrency 16 --judge-concurrency 16 --partitions 6 --topic-prefix valbench.
-            --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
+  pipeline  --concurrency 16 --judge-concurrency C (default: --concurrency) --partitions 6
+            --topic-prefix valbench. --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
             --attempts 5 --rate-limit-budget-minutes 30
   simulator --sim-profile ... --sim-* as in valbench run --help
 
@@ -75,7 +75,11 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const judge = readProvider(s, 'judge-', env);
   const simulator = readSimulator(s);
   const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
-  const judgeConcurrency = s.number('judge-concurrency', 16, { min: 1, max: 1024, integer: true });
+  const judgeConcurrency = s.number('judge-concurrency', concurrency, {
+    min: 1,
+    max: 1024,
+    integer: true,
+  });
   const pipelineSettings = readPipeline(s);
   const runtime = readStageRuntime(s);
   const at = {

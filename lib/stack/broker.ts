@@ -9,7 +9,7 @@ import { silentLogger } from '../log.ts';
 import type { Artifacts } from './artifacts.ts';
 import { stackEndpoints, type StackOptions } from './options.ts';
 import type { StackPart } from './part.ts';
-import { startDetached } from './processes.ts';
+import { stackJvmFlags, startDetached } from './processes.ts';
 import type { Java } from './tools.ts';
 
 const execFileAsync = promisify(execFile);
@@ -146,6 +146,7 @@ export function createBroker(options: StackOptions): StackPart {
           '-Xms256m',
           '-Xmx1g',
           '-XX:+UseG1GC',
+          ...stackJvmFlags,
           '-Djava.awt.headless=true',
           jvmLog,
           '-cp',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Artifacts } from './artifacts.ts';
 import { stackEndpoints, type StackOptions } from './options.ts';
 import type { StackPart } from './part.ts';
-import { startDetached } from './processes.ts';
+import { stackJvmFlags, startDetached } from './processes.ts';
 import type { Java } from './tools.ts';
 
 /** True when the registry answers a subjects call. */
@@ -49,6 +49,7 @@ export function createRegistry(options: StackOptions): StackPart {
         java.command,
         [
           '-Xmx512m',
+          ...stackJvmFlags,
           `-Dquarkus.http.port=${options.registryPort}`,
           '-Dquarkus.http.host=127.0.0.1',
           '-Dapicurio.rules.global.compatibility=BACKWARD',

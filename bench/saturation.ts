@@ -5,10 +5,16 @@
  * OpenAI SDK. L grows with C (L = max(200 ms, C × 10 ms)) so C/L stays within what this machine's
  * CPU can carry (about 100 pairs a second) and the pool, not the CPU, is what is measured.
  *
+ * The judge has 0.8 × C calls, so the responder's C pairs in flight answer more pairs than it can
+ * judge and it always has pairs waiting: with as many calls as the responder has pairs, the judge
+ * could go no faster than the responder's answers reach it, and its ratio would measure the
+ * responder's pace, not whether its own pool stays full.
+ *
  *   node bench/saturation.ts [--concurrency 16,64,256,512] [--seconds 25] [--server-url URL]
  *
  * Prints one JSON line per C (responderOverLimit: warmed-up responder calls per second ÷ 2C/L;
- * judgeOverLimit: judge calls per second ÷ C/L), then a summary line with the lowest ratios.
+ * judgeOverLimit: judge calls per second ÷ its calls in flight ÷ L), then a summary line with the
+ * lowest ratios.
  */
 import { parseFlags } from '../lib/config/args.ts';
 import { resolveConnection } from '../lib/config/connection.ts';
@@ -35,7 +41,7 @@ for (const concurrency of levels) {
     latencyMs,
     jitterMs,
     concurrency,
-    judgeConcurrency: concurrency,
+    judgeConcurrency: Math.round(0.8 * concurrency),
     server,
     connection,
   });
@@ -51,6 +57,5 @@ console.log(
     minResponderOverLimit: Math.min(...lines.map((l) => l.responderOverLimit)),
     minJudgeOverLimit: Math.min(...lines.map((l) => l.judgeOverLimit)),
     maxFirstCallSeconds: Math.max(...lines.map((l) => l.firstCallSeconds)),
-    maxTailSeconds: Math.max(...lines.map((l) => l.tailSeconds)),
   }),
 );

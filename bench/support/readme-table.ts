@@ -17,9 +17,9 @@ const pct = (line: Line | undefined, key: string): string => {
 };
 
 /** a ÷ (b ÷ scale), two decimals. */
-const ratio = (line: Line, a: string, b: string, scale: number): string => {
-  const x = line[a];
-  const y = line[b];
+const ratio = (line: Line | undefined, a: string, b: string, scale: number): string => {
+  const x = line?.[a];
+  const y = line?.[b];
   return typeof x === 'number' && typeof y === 'number' && y > 0
     ? (x / (y / scale)).toFixed(2)
     : '—';
@@ -70,7 +70,9 @@ export function renderTable(results: Results): string {
     ),
     '',
     '**End to end at 200 ms** (`bench/throughput.ts --pairs 10000 --latency-ms 200 --via http`,',
-    'judge concurrency = C; limit: C pairs ÷ L):',
+    'judge concurrency = C; limit: C pairs ÷ L; first call: from the first publish to the first call',
+    'in flight; tail: from the last answer to the last pair counted, one judge call of the last',
+    'answer):',
     '',
     table(
       [
@@ -80,6 +82,8 @@ export function renderTable(results: Results): string {
         'responder ÷ 2C/L',
         'mean call ms seen',
         'loop delay ms (mean, p99)',
+        'first call s',
+        'tail s (÷ L)',
       ],
       ['latency-200-c32', 'latency-200-c64'].map((name) => {
         const l = lines(name)[0];
@@ -91,14 +95,16 @@ export function renderTable(results: Results): string {
           pct(l, 'responderOverLimit'),
           num(l, 'responderMeanCallMs'),
           `${num(delay, 'mean')}, ${num(delay, 'p99')}`,
+          num(l, 'firstCallSeconds'),
+          `${num(l, 'tailSeconds')} (${ratio(l, 'tailSeconds', 'latencyMs', 1000)})`,
         ];
       }),
     ),
     '',
     `**The pool kept full** (\`${command('saturation')}\`; latency uniform L ± L/2, over HTTP; the`,
-    'ratios are warmed-up calls per second over calls in flight ÷ L; first call: from the first',
-    'publish to the first call in flight; tail: from the last answer to the last pair counted, one',
-    'judge call of the last answer):',
+    'ratios are warmed-up calls per second over calls in flight ÷ L; the judge has 0.8 × C calls,',
+    'so that answered pairs always wait for it and its own pool is what is measured: end to end is',
+    'its pace, and the tail is its backlog; the tail of a run is in the table above):',
     '',
     table(
       [
@@ -106,10 +112,10 @@ export function renderTable(results: Results): string {
         'L ms',
         'pairs',
         'responder ÷ 2C/L',
-        'judge ÷ C/L',
+        'judge calls',
+        'judge ÷ calls/L',
         'end to end ÷ limit',
         'first call s',
-        'tail s (÷ L)',
       ],
       lines('saturation')
         .filter((l) => l['bench'] === 'saturation')
@@ -118,10 +124,10 @@ export function renderTable(results: Results): string {
           num(l, 'latencyMs'),
           num(l, 'pairs'),
           pct(l, 'responderOverLimit'),
+          num(l, 'judgeConcurrency'),
           pct(l, 'judgeOverLimit'),
           pct(l, 'endToEndOverLimit'),
           num(l, 'firstCallSeconds'),
-          `${num(l, 'tailSeconds')} (${ratio(l, 'tailSeconds', 'latencyMs', 1000)})`,
         ]),
     ),
     '',

@@ -79,9 +79,16 @@ const log4jProperties = [
   '',
 ].join('\n');
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints it. */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints it, and
+ * like Kafka's own random ids never starting with a dash: the storage tool would read `-t -x…`
+ * as a missing id and another option (1 start in 64 failed so).
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**

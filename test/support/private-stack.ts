@@ -36,7 +36,14 @@ export async function startPrivateStack(prefix: string): Promise<PrivateStack> {
     controllerPort,
     registryPort,
   };
-  await stackUp(options);
+  try {
+    await stackUp(options);
+  } catch (error) {
+    // A part that did start is not left running after the test (stackUp never stops one).
+    await stackReset(options);
+    rmSync(options.stateDir, { recursive: true, force: true });
+    throw error;
+  }
   const brokers = `127.0.0.1:${kafkaPort}`;
   const registryUrl = `http://127.0.0.1:${registryPort}/apis/ccompat/v7`;
   return {

@@ -51,7 +51,7 @@ export function stageMetrics(registry: Registry): StageMetrics {
     }),
     modelCalls: new Counter({
       name: 'valbench_model_calls_total',
-      help: 'Model calls, by outcome (ok, rate_limited, retriable_error, failed).',
+      help: 'Model calls, by outcome (ok, rate_limited, retriable_error, failed, preempted: aborted to give its slot to another partition, and made again).',
       labelNames: ['stage', 'model', 'outcome'],
       registers,
     }),

@@ -17,6 +17,13 @@
  *
  * A partition that leaves its batch at its share after waiting in vain is paused (kafkajs then
  * fetches the others without refetching it) and resumed once it is under its share again.
+ *
+ * A partition that took more than its share while the others had no work keeps those calls until
+ * they end, unless another partition under its share waits for a slot meanwhile and a call beyond
+ * the share has run `preemptAfterMs` (four times the median of the pool's recent calls, at least
+ * the floor): that call is aborted (pre-empted) and made again within its partition's share. So
+ * hung calls that filled the pool while it was alone hold the others back for that long at most,
+ * not until their timeout, and a call is pre-empted only when it runs far longer than most.
  */
 export interface FairPool {
   /** The partitions assigned after a join: the others are forgotten (and resumed if paused). */
@@ -53,8 +60,12 @@ export interface BatchLeft {
 }
 
 export interface PoolRecord {
-  /** Runs one model call in one of the pool's call slots, waiting for one within its share. */
-  slot: <T>(call: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs one model call in one of the pool's call slots, waiting for one within its share. The
+   * call gets the signal that pre-empts it: when it is aborted and the call fails, the call is
+   * made again (in a slot of its share); a call that answers anyway keeps its answer.
+   */
+  slot: <T>(call: (preempted: AbortSignal) => Promise<T>) => Promise<T>;
   /** The record is processed (or abandoned): its share is free again. */
   end: () => void;
 }
@@ -74,7 +85,18 @@ export interface FairPoolOptions {
   probe: () => Promise<ReadonlyMap<number, bigint>>;
   /** A probe failed (it is tried again at the next fetch). */
   onProbeError?: (error: unknown) => void;
+  /** The least time a call beyond its share runs before it may be pre-empted (default 2 s). */
+  preemptFloorMs?: number;
 }
+
+/** A call holding a slot. */
+interface Call {
+  startedAt: number;
+  preempt: AbortController;
+}
+
+/** Successful calls whose durations set the pre-emption time. */
+const recentCalls = 64;
 
 interface Entry {
   partition: number;
@@ -90,15 +112,25 @@ interface Entry {
   /** The high watermark its last batch showed. */
   seenHigh: bigint;
   paused: boolean;
+  /** Its calls holding a slot, oldest first. */
+  active: Set<Call>;
+  /** Its calls pre-empted that still hold their slot (until they fail). */
+  preempting: number;
 }
 
 export function createFairPool(options: FairPoolOptions): FairPool {
   const entries = new Map<number, Entry>();
-  const queue: { entry: Entry; start: () => void }[] = [];
+  const queue: { entry: Entry; start: () => void; since: number }[] = [];
   let calls = 0;
   let stopped = false;
   let probing = false;
   let probeAgain = false;
+  const durations: number[] = [];
+  let nextDuration = 0;
+  let preemptTimer: NodeJS.Timeout | undefined;
+  const preemptFloorMs = options.preemptFloorMs ?? 2000;
+  /** preemptAfterMs, worked out again after every 16 calls. */
+  let threshold: number | undefined;
 
   const entryOf = (partition: number): Entry => {
     let entry = entries.get(partition);
@@ -114,6 +146,8 @@ export function createFairPool(options: FairPoolOptions): FairPool {
         unconfirmed: false,
         seenHigh: 0n,
         paused: false,
+        active: new Set(),
+        preempting: 0,
       };
       entries.set(partition, entry);
     }
@@ -160,8 +194,65 @@ export function createFairPool(options: FairPoolOptions): FairPool {
           entry.starved = entry.backlog;
           options.resume(entry.partition);
         }
+    preemptForWaiting(n);
     options.onCalls?.(calls);
     options.changed();
+  }
+
+  /** Four times the median of the recent successful calls, at least the floor. */
+  function preemptAfterMs(): number {
+    if (threshold === undefined) {
+      const sorted = [...durations].sort((a, b) => a - b);
+      threshold = Math.max(preemptFloorMs, 4 * (sorted[Math.floor(sorted.length / 2)] ?? 0));
+    }
+    return threshold;
+  }
+
+  /**
+   * A call that has waited `preemptAfterMs` within its partition's share while every slot is
+   * taken gets a slot back from a partition beyond its share: that partition's oldest call, once
+   * it too has run `preemptAfterMs`, is aborted. What is not yet due is looked at again when due.
+   */
+  function preemptForWaiting(n: number): void {
+    if (stopped || calls < slots() || queue.length === 0) return;
+    const share = callShare(n);
+    const after = preemptAfterMs();
+    const now = Date.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    const wanting = new Map<Entry, number>();
+    let wanted = 0;
+    for (const { entry, since } of queue) {
+      const given = wanting.get(entry) ?? 0;
+      if (!current(entry) || entry.calls + given >= share) continue;
+      wanting.set(entry, given + 1);
+      if (since + after <= now) wanted += 1;
+      else soonest = Math.min(soonest, since + after);
+    }
+    for (const e of entries.values()) wanted -= e.preempting;
+    if (wanted > 0)
+      for (const e of entries.values()) {
+        let beyond = e.calls - e.preempting - share;
+        for (const call of e.active) {
+          if (wanted <= 0 || beyond <= 0) break;
+          if (call.preempt.signal.aborted) continue;
+          const due = call.startedAt + after;
+          if (due > now) {
+            soonest = Math.min(soonest, due);
+            break;
+          }
+          call.preempt.abort();
+          e.preempting += 1;
+          beyond -= 1;
+          wanted -= 1;
+        }
+      }
+    if (soonest < Number.POSITIVE_INFINITY && preemptTimer === undefined) {
+      preemptTimer = setTimeout(() => {
+        preemptTimer = undefined;
+        settle();
+      }, soonest - now);
+      preemptTimer.unref();
+    }
   }
 
   /** Out of records in hand and in flight, with only the probe to say whether more arrived. */
@@ -220,21 +311,39 @@ export function createFairPool(options: FairPoolOptions): FairPool {
       });
   }
 
-  async function slot<T>(entry: Entry, call: () => Promise<T>): Promise<T> {
-    if (mayCall(entry, sharing())) {
-      entry.calls += 1;
-      calls += 1;
-      options.onCalls?.(calls);
-    } else {
-      entry.queued += 1;
-      await new Promise<void>((start) => queue.push({ entry, start }));
-    }
-    try {
-      return await call();
-    } finally {
-      entry.calls -= 1;
-      calls -= 1;
-      settle();
+  async function slot<T>(entry: Entry, call: (preempted: AbortSignal) => Promise<T>): Promise<T> {
+    for (;;) {
+      if (mayCall(entry, sharing())) {
+        entry.calls += 1;
+        calls += 1;
+        options.onCalls?.(calls);
+      } else {
+        entry.queued += 1;
+        const started = new Promise<void>((start) =>
+          queue.push({ entry, start, since: Date.now() }),
+        );
+        // Looked at again once it has waited the pre-emption time.
+        preemptForWaiting(sharing());
+        await started;
+      }
+      const held: Call = { startedAt: Date.now(), preempt: new AbortController() };
+      entry.active.add(held);
+      try {
+        const value = await call(held.preempt.signal);
+        durations[nextDuration] = Date.now() - held.startedAt;
+        nextDuration = (nextDuration + 1) % recentCalls;
+        if (nextDuration % 16 === 0) threshold = undefined;
+        return value;
+      } catch (error) {
+        // Pre-empted: made again below, in a slot of its partition's share.
+        if (!held.preempt.signal.aborted) throw error;
+      } finally {
+        entry.active.delete(held);
+        if (held.preempt.signal.aborted) entry.preempting -= 1;
+        entry.calls -= 1;
+        calls -= 1;
+        settle();
+      }
     }
   }
 
@@ -312,6 +421,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     },
     stop() {
       stopped = true;
+      clearTimeout(preemptTimer);
     },
   };
 }

@@ -18,9 +18,11 @@ export interface HandleContext {
   onRateLimited: () => void;
   /**
    * Runs one model call in one of the pool's call slots (waiting for a free one): a slot is held
-   * for the call only, not for the other calls of the record, nor for backoff between tries.
+   * for the call only, not for the other calls of the record, nor for backoff between tries. The
+   * call is to listen to `preempted` too: the pool aborts it to give the slot back to another
+   * partition, and makes the call again (PoolRecord.slot).
    */
-  slot: <T>(call: () => Promise<T>) => Promise<T>;
+  slot: <T>(call: (preempted: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 export interface RecordPolicyOptions<In, Out> {

@@ -62,11 +62,21 @@ export async function callModel(
       options.retry,
       context.signal,
       async () => {
-        const result = await context.slot(async () => {
+        const result = await context.slot(async (preempted) => {
           const started = performance.now();
-          const answer = await model.complete(request, context.signal);
-          metrics.modelCallSeconds.observe(labels, (performance.now() - started) / 1000);
-          return answer;
+          try {
+            const answer = await model.complete(
+              request,
+              AbortSignal.any([context.signal, preempted]),
+            );
+            metrics.modelCallSeconds.observe(labels, (performance.now() - started) / 1000);
+            return answer;
+          } catch (error) {
+            // The pool made room for another partition: it makes this call again.
+            if (preempted.aborted && !context.signal.aborted)
+              metrics.modelCalls.inc({ ...labels, outcome: 'preempted' });
+            throw error;
+          }
         });
         if (result.content.trim() === '') throw emptyCompletion(model, result);
         return result;

@@ -28,7 +28,8 @@ export function pipelineDashboard(): DashboardBuilder {
       lines(
         {
           title: 'Model calls per second by stage and outcome',
-          description: 'ok, rate_limited (429), retriable_error, failed (dead-lettered).',
+          description:
+            'ok, rate_limited (429), retriable_error, failed (dead-lettered), preempted (aborted for another partition, made again).',
           unit: 'reqps',
         },
         [

@@ -409,6 +409,68 @@ describe('partitions sharing the pool', () => {
     await stage.stop(0);
   });
 
+  it('a partition whose hung calls took the whole pool gives back its share for records reaching another one: the calls beyond it are pre-empted and made again', async () => {
+    const bench = await stageBench(cluster, 2);
+    const slow = pairsOnPartition(0, 6, 2, 'hung');
+    const fast = pairsOnPartition(1, 6, 2, 'fast');
+    await bench.publish(slow);
+    const slowIds = new Set(slow);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let slowCalls = 0;
+    let slowMade = 0;
+    let preempted = 0;
+    const slowAnswered = new Set<string>();
+    const fastAnswered = new Set<string>();
+    const stage = await bench.start({
+      concurrency: 4,
+      handle: async (prompt, context) => {
+        if (!slowIds.has(prompt.pairId)) {
+          await context.slot(() => sleep(5));
+          fastAnswered.add(prompt.pairId);
+          return;
+        }
+        await context.slot(async (signal) => {
+          slowCalls += 1;
+          slowMade += 1;
+          try {
+            // Hangs until released; a pre-empted call fails as a model call would when aborted.
+            await Promise.race([gate, untilAborted(AbortSignal.any([signal, context.signal]))]);
+          } catch (error) {
+            if (signal.aborted) preempted += 1;
+            throw error;
+          } finally {
+            slowCalls -= 1;
+          }
+        });
+        slowAnswered.add(prompt.pairId);
+      },
+    });
+    running.push(stage);
+    await waitFor(() => slowCalls === 4, 'partition 0 alone takes every slot with hung calls');
+    const publishedAt = Date.now();
+    await bench.publish(fast);
+    // The pre-emption time: 2 s with no call finished yet (four times the median call after).
+    await waitFor(
+      () => fastAnswered.size === fast.length,
+      'partition 1 answered while partition 0 hangs',
+      15_000,
+    );
+    const waitedMs = Date.now() - publishedAt;
+    expect(slowAnswered.size).toBe(0);
+    // Its two calls beyond its share of two were aborted; the two within it were not.
+    expect(preempted).toBe(2);
+    expect(waitedMs).toBeLessThan(10_000);
+    // Made again once partition 1 has no work: every record of partition 0 answered, once.
+    await waitFor(() => slowCalls === 4, 'partition 0 has the whole pool again', 15_000);
+    release();
+    await waitFor(() => slowAnswered.size === slow.length, 'partition 0 answered once released');
+    expect(slowMade).toBe(slow.length + preempted);
+    await stage.stop(5_000);
+  });
+
   it('a partition alone may use the whole pool', async () => {
     const bench = await stageBench(cluster, 4);
     const only = pairsOnPartition(2, 12, 4, 'alone');

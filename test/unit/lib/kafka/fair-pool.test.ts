@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createFairPool, type FairPoolOptions } from '../../../../lib/kafka/fair-pool.ts';
 
@@ -260,5 +261,68 @@ describe('the fair pool', () => {
     b.pool.enter(1)({ reason: 'stall', backlog: true, highWatermark: 9n });
     b.pool.assign([]);
     expect(b.events).toEqual(['pause 0']);
+  });
+
+  it('takes back the slots a partition took alone for another that waited, once both waited the pre-emption time: the calls are made again in its share', async () => {
+    const b = bench(4, { preemptFloorMs: 40 });
+    b.pool.assign([0, 1]);
+    b.pool.enter(0);
+    let made = 0;
+    let preempted = 0;
+    /** A call that never answers, only fails when pre-empted. */
+    const hung = (partition: number) =>
+      b.pool.begin(partition).slot(
+        (signal) =>
+          new Promise<never>((_, reject) => {
+            made += 1;
+            signal.addEventListener('abort', () => {
+              preempted += 1;
+              reject(new Error('aborted'));
+            });
+          }),
+      );
+    for (let i = 0; i < 4; i += 1) void hung(0);
+    await flush();
+    expect(made).toBe(4);
+
+    // Partition 1's records arrive: its two calls (its share) wait, every slot being taken.
+    const leave = b.pool.enter(1);
+    const answered: string[] = [];
+    const finish: (() => void)[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      const record = b.pool.begin(1);
+      void record
+        .slot(() => {
+          answered.push(name);
+          return new Promise<void>((resolve) => finish.push(resolve));
+        })
+        .then(record.end);
+    }
+    await flush();
+    expect([preempted, answered.length]).toEqual([0, 0]);
+
+    await sleep(120);
+    await flush();
+    // Two of partition 0's calls were beyond its share of two: aborted, their slots given to
+    // partition 1's two calls within its share; its third is beyond its share and takes none.
+    expect(preempted).toBe(2);
+    expect(answered).toEqual(['a', 'b']);
+    expect(made).toBe(4);
+    await sleep(120);
+    await flush();
+    expect(preempted).toBe(2);
+
+    // Partition 1's calls end and it has no more work: partition 0 has the pool again and makes
+    // its two pre-empted calls again.
+    b.setHighs(new Map([[1, 10n]]));
+    for (let i = 0; i < 3; i += 1) {
+      finish.shift()?.();
+      await flush();
+    }
+    expect(answered).toEqual(['a', 'b', 'c']);
+    leave(end);
+    await flush();
+    expect(made).toBe(6);
+    expect(preempted).toBe(2);
   });
 });

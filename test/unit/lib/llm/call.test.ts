@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import type { HandleContext } from '../../../../lib/kafka/stage.ts';
 import { callModel } from '../../../../lib/llm/call.ts';
 import type { ChatModel, ChatResult } from '../../../../lib/llm/chat-model.ts';
 import { stageMetrics } from '../../../../lib/metrics.ts';
@@ -29,7 +30,11 @@ const answer = (content: string, finishReason = 'stop'): ChatResult => ({
   reasoningTokens: finishReason === 'length' ? 4096 : null,
 });
 
-function call(model: ChatModel, registry = new Registry()) {
+function call(
+  model: ChatModel,
+  registry = new Registry(),
+  slot: HandleContext['slot'] = (run) => run(new AbortController().signal),
+) {
   return callModel(
     model,
     { system: 's', user: 'u', temperature: 0.1, topP: 0.9, maxOutputTokens: 64 },
@@ -41,7 +46,7 @@ function call(model: ChatModel, registry = new Registry()) {
         key: 'run/1',
         signal: new AbortController().signal,
         onRateLimited: () => undefined,
-        slot: (call) => call(),
+        slot,
       },
     },
   );
@@ -73,5 +78,46 @@ describe('callModel', () => {
     expect(text).toMatch(
       /valbench_truncated_answers_total\{stage="responder",model="fake\/scripted"\} 1/,
     );
+  });
+
+  it('a call the pool pre-empts is counted as such and made again, not as a failed try', async () => {
+    const registry = new Registry();
+    let made = 0;
+    // A fake model (no model API is reachable): the first call hangs until aborted, the next answers.
+    const model: ChatModel = {
+      label: 'fake/hangs-once',
+      simulated: true,
+      complete: (_request, signal) => {
+        made += 1;
+        if (made > 1) return Promise.resolve(answer('Answered the second time.'));
+        return new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            reject(new Error('aborted'));
+          });
+        });
+      },
+    };
+    // The pool's part (lib/kafka/fair-pool.ts): pre-empts the first call, makes it again.
+    const preemptingSlot = async <T>(run: (preempted: AbortSignal) => Promise<T>): Promise<T> => {
+      const first = new AbortController();
+      const pending = run(first.signal);
+      first.abort();
+      try {
+        return await pending;
+      } catch {
+        return run(new AbortController().signal);
+      }
+    };
+    const outcome = await call(model, registry, preemptingSlot);
+    expect(outcome.value.content).toBe('Answered the second time.');
+    expect(outcome.attempts).toBe(1);
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'valbench_model_calls_total{stage="responder",model="fake/hangs-once",outcome="preempted"} 1',
+    );
+    expect(text).toContain(
+      'valbench_model_calls_total{stage="responder",model="fake/hangs-once",outcome="ok"} 1',
+    );
+    expect(text).not.toContain('valbench_model_call_retries_total{');
   });
 });

@@ -44,7 +44,8 @@ const context = {
   key: 'k',
   signal: new AbortController().signal,
   onRateLimited: () => undefined,
-  slot: <T>(call: () => Promise<T>): Promise<T> => call(),
+  slot: <T>(call: (preempted: AbortSignal) => Promise<T>): Promise<T> =>
+    call(new AbortController().signal),
 };
 
 describe('judge token counts and cost', () => {

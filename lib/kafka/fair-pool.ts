@@ -5,15 +5,17 @@
  * With n partitions having work, each has a share of ceil(slots / n) call slots and
  * 2 × ceil(limit / n) records in flight (the stage's bound of twice its limit of held records,
  * shared the same way); a partition alone has the whole pool (work-conserving). A call beyond
- * its partition's share waits even when a slot is free: a slot taken by a hung call is never
- * given back, so it must not be one that another partition with work needs.
+ * its partition's share waits even when a slot is free: a slot taken by a hung call is given
+ * back only by pre-emption (below), so it must not be one that another partition with work needs.
  *
  * A partition has work while a batch of it is in hand, while records of it are in flight, or
  * while records are known to wait past what it took (it left a batch early, or its last batch
- * ended below the high watermark). One that runs out of all three keeps its share until the
+ * ended below the high watermark). One out of records in hand keeps its share until the
  * broker's high watermarks (`probe`) say nothing arrived since its last batch: records that did
- * arrive wait unfetched while other batches wait for room, and a hung partition given the whole
- * pool meanwhile would keep them waiting for good.
+ * arrive wait unfetched while other batches wait for room. Once they say so, the partition is at
+ * its end: it claims only what its records still in flight may call (when that is less than an
+ * equal share), and the others share the rest, so the last records of a run are not held to a
+ * share sized for partitions that have nothing left to take.
  *
  * A partition that leaves its batch at its share after waiting in vain is paused (kafkajs then
  * fetches the others without refetching it) and resumed once it is under its share again.
@@ -68,6 +70,13 @@ export interface PoolRecord {
   slot: <T>(call: (preempted: AbortSignal) => Promise<T>) => Promise<T>;
   /** The record is processed (or abandoned): its share is free again. */
   end: () => void;
+}
+
+interface Shares {
+  /** The call slots the partition may hold. */
+  calls: (entry: Entry) => number;
+  /** The records it may hold. */
+  held: (entry: Entry) => number;
 }
 
 export interface FairPoolOptions {
@@ -156,26 +165,54 @@ export function createFairPool(options: FairPoolOptions): FairPool {
   const current = (entry: Entry): boolean => entries.get(entry.partition) === entry;
   const hasWork = (e: Entry): boolean =>
     e.batches > 0 || e.processing > 0 || e.backlog || e.unconfirmed;
-  const sharing = (): number => {
-    let n = 0;
-    for (const e of entries.values()) if (hasWork(e)) n += 1;
-    return Math.max(1, n);
-  };
+  /** Out of records: none in hand, none known to wait, and the broker said none arrived. */
+  const atEnd = (e: Entry): boolean => e.batches === 0 && !e.backlog && !e.unconfirmed;
   const slots = (): number => options.limit() * options.callsPerRecord;
-  const callShare = (n: number): number => Math.ceil(slots() / n);
-  const heldShare = (n: number): number => 2 * Math.ceil(options.limit() / n);
+
+  /**
+   * Each partition's share of the call slots and of the held records. A partition at its end
+   * claims only what its records in flight may still call, when that is less than an equal
+   * share; the partitions with records to take share the rest equally.
+   */
+  function shares(): Shares {
+    const cpr = options.callsPerRecord;
+    const ending: Entry[] = [];
+    let rest = 0;
+    for (const e of entries.values())
+      if (hasWork(e)) {
+        rest += 1;
+        if (atEnd(e)) ending.push(e);
+      }
+    ending.sort((a, b) => a.processing - b.processing);
+    let restCalls = slots();
+    let restHeld = options.limit();
+    const claimed = new Set<Entry>();
+    for (const e of ending) {
+      if (e.processing * cpr >= restCalls / rest) break;
+      claimed.add(e);
+      restCalls -= e.processing * cpr;
+      restHeld -= e.processing;
+      rest -= 1;
+    }
+    const callShare = Math.ceil(restCalls / Math.max(1, rest));
+    const heldShare = 2 * Math.ceil(restHeld / Math.max(1, rest));
+    return {
+      calls: (e) => (claimed.has(e) ? e.processing * cpr : callShare),
+      held: (e) => (claimed.has(e) ? e.processing : heldShare),
+    };
+  }
   // A revoked partition's calls are being aborted: they take any free slot, to end soon.
-  const mayCall = (entry: Entry, n: number): boolean =>
-    calls < slots() && (!current(entry) || entry.calls < callShare(n));
-  const open = (entry: Entry, n: number): boolean =>
-    entry.calls + entry.queued < callShare(n) && entry.processing < heldShare(n);
+  const mayCall = (entry: Entry, share: Shares): boolean =>
+    calls < slots() && (!current(entry) || entry.calls < share.calls(entry));
+  const open = (entry: Entry, share: Shares): boolean =>
+    entry.calls + entry.queued < share.calls(entry) && entry.processing < share.held(entry);
 
   /** Gives free slots to queued calls within their share (first come first served), resumes. */
   function settle(): void {
-    const n = sharing();
+    const share = shares();
     for (let i = 0; i < queue.length && calls < slots();) {
       const waiting = queue[i];
-      if (waiting === undefined || !mayCall(waiting.entry, n)) {
+      if (waiting === undefined || !mayCall(waiting.entry, share)) {
         i += 1;
         continue;
       }
@@ -187,14 +224,14 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     }
     if (!stopped)
       for (const entry of entries.values())
-        if (entry.paused && open(entry, n)) {
+        if (entry.paused && open(entry, share)) {
           entry.paused = false;
           // Its records wait for a fetch: batches waiting for room leave, so one starts now
           // (kafkajs fetches only once every batch of the last fetch is done).
           entry.starved = entry.backlog;
           options.resume(entry.partition);
         }
-    preemptForWaiting(n);
+    preemptForWaiting(share);
     options.onCalls?.(calls);
     options.changed();
   }
@@ -213,9 +250,8 @@ export function createFairPool(options: FairPoolOptions): FairPool {
    * taken gets a slot back from a partition beyond its share: that partition's oldest call, once
    * it too has run `preemptAfterMs`, is aborted. What is not yet due is looked at again when due.
    */
-  function preemptForWaiting(n: number): void {
+  function preemptForWaiting(share: Shares): void {
     if (stopped || calls < slots() || queue.length === 0) return;
-    const share = callShare(n);
     const after = preemptAfterMs();
     const now = Date.now();
     let soonest = Number.POSITIVE_INFINITY;
@@ -223,7 +259,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     let wanted = 0;
     for (const { entry, since } of queue) {
       const given = wanting.get(entry) ?? 0;
-      if (!current(entry) || entry.calls + given >= share) continue;
+      if (!current(entry) || entry.calls + given >= share.calls(entry)) continue;
       wanting.set(entry, given + 1);
       if (since + after <= now) wanted += 1;
       else soonest = Math.min(soonest, since + after);
@@ -231,7 +267,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     for (const e of entries.values()) wanted -= e.preempting;
     if (wanted > 0)
       for (const e of entries.values()) {
-        let beyond = e.calls - e.preempting - share;
+        let beyond = e.calls - e.preempting - share.calls(e);
         for (const call of e.active) {
           if (wanted <= 0 || beyond <= 0) break;
           if (call.preempt.signal.aborted) continue;
@@ -255,13 +291,15 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     }
   }
 
-  /** Out of records in hand and in flight, with only the probe to say whether more arrived. */
-  const idleUnconfirmed = (e: Entry): boolean =>
-    e.unconfirmed && e.batches === 0 && e.processing === 0;
+  /** Out of records in hand, with only the probe to say whether more arrived. */
+  const endUnconfirmed = (e: Entry): boolean => e.unconfirmed && e.batches === 0;
+  /** Out of records in hand and in flight, unconfirmed. */
+  const idleUnconfirmed = (e: Entry): boolean => endUnconfirmed(e) && e.processing === 0;
 
   /**
-   * The partition ran out of work. With no other partition having any, nobody can take its share
-   * before the next fetch, which would bring its new records with theirs: no need to ask.
+   * The partition ran out of records in hand. With no other partition having work, nobody can
+   * take its share before the next fetch, which would bring its new records with theirs: no need
+   * to ask.
    */
   function wentIdle(entry: Entry): void {
     for (const e of entries.values())
@@ -283,15 +321,14 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     probeAgain = false;
     // Only what was idle when the watermarks were asked: one that went idle since asks again.
     const asked = [...entries.values()]
-      .filter(idleUnconfirmed)
+      .filter(endUnconfirmed)
       .map((entry) => ({ entry, seenHigh: entry.seenHigh }));
     options
       .probe()
       .then((highs) => {
         for (const { entry, seenHigh } of asked) {
           const high = highs.get(entry.partition);
-          if (high === undefined || !idleUnconfirmed(entry) || entry.seenHigh !== seenHigh)
-            continue;
+          if (high === undefined || !endUnconfirmed(entry) || entry.seenHigh !== seenHigh) continue;
           entry.unconfirmed = false;
           // Records arrived since its last batch: a fetch must bring them.
           if (high > seenHigh) {
@@ -313,7 +350,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
 
   async function slot<T>(entry: Entry, call: (preempted: AbortSignal) => Promise<T>): Promise<T> {
     for (;;) {
-      if (mayCall(entry, sharing())) {
+      if (mayCall(entry, shares())) {
         entry.calls += 1;
         calls += 1;
         options.onCalls?.(calls);
@@ -323,7 +360,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
           queue.push({ entry, start, since: Date.now() }),
         );
         // Looked at again once it has waited the pre-emption time.
-        preemptForWaiting(sharing());
+        preemptForWaiting(shares());
         await started;
       }
       const held: Call = { startedAt: Date.now(), preempt: new AbortController() };
@@ -378,16 +415,16 @@ export function createFairPool(options: FairPoolOptions): FairPool {
         entry.starved = reason !== 'yield' && backlog;
         entry.unconfirmed = reason === 'end' && !backlog;
         entry.seenHigh = highWatermark;
-        if (reason === 'stall' && backlog && !stopped && !entry.paused && !open(entry, sharing())) {
+        if (reason === 'stall' && backlog && !stopped && !entry.paused && !open(entry, shares())) {
           entry.paused = true;
           options.pause(partition);
         }
-        if (idleUnconfirmed(entry)) wentIdle(entry);
+        if (endUnconfirmed(entry)) wentIdle(entry);
         settle();
       };
     },
     mayBegin(partition) {
-      return open(entryOf(partition), sharing());
+      return open(entryOf(partition), shares());
     },
     begin(partition) {
       const entry = entryOf(partition);
@@ -399,6 +436,9 @@ export function createFairPool(options: FairPoolOptions): FairPool {
           if (ended) return;
           ended = true;
           entry.processing -= 1;
+          // Its whole share goes only on the broker's word of now: records that arrived since it
+          // was found at its end would otherwise find every slot taken.
+          if (current(entry) && atEnd(entry) && entry.processing === 0) entry.unconfirmed = true;
           if (current(entry) && idleUnconfirmed(entry)) wentIdle(entry);
           settle();
         },
@@ -417,7 +457,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     fetchStarted() {
       for (const e of entries.values()) if (e.batches === 0) e.starved = false;
       // A probe that failed is tried again (one that is running covers them).
-      if (!probing && [...entries.values()].some(idleUnconfirmed)) probe();
+      if (!probing && [...entries.values()].some(endUnconfirmed)) probe();
     },
     stop() {
       stopped = true;

@@ -96,7 +96,7 @@ describe('the fair pool', () => {
     expect([b.running(0), b.running(1)]).toEqual([1, 1]);
   });
 
-  it('gives the others the share of a partition whose work ended, once the broker says nothing arrived', async () => {
+  it('gives the others what a partition at its end does not need, once the broker says nothing arrived: its whole share once its work ended', async () => {
     const b = bench(4);
     b.pool.assign([0, 1]);
     b.pool.enter(0);
@@ -107,15 +107,16 @@ describe('the fair pool', () => {
     expect(b.running(0)).toBe(2);
     b.setHighs(new Map([[1, 10n]]));
     leaveOne(end);
-    await flush();
-    // Its batch ran out but a record of it is in flight: it keeps its share.
-    expect(b.running(0)).toBe(2);
-    expect(b.probes()).toBe(0);
-    one.end();
-    // Until the broker answers, it keeps its share.
+    // Its batch ran out: until the broker answers, it keeps its share.
     expect(b.running(0)).toBe(2);
     await flush();
+    // Nothing arrived: it claims a slot for its one record in flight, the other has the rest.
     expect(b.probes()).toBe(1);
+    expect(b.running(0)).toBe(3);
+    // Its work ended: its whole share goes once the broker says again that nothing arrived.
+    one.end();
+    await flush();
+    expect(b.probes()).toBe(2);
     expect(b.running(0)).toBe(4);
     expect(b.pool.othersStarved(0)).toBe(false);
   });

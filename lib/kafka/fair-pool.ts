@@ -23,9 +23,10 @@
  * A partition that took more than its share while the others had no work keeps those calls until
  * they end, unless another partition under its share waits for a slot meanwhile and a call beyond
  * the share has run `preemptAfterMs` (four times the median of the pool's recent calls, at least
- * the floor): that call is aborted (pre-empted) and made again within its partition's share. So
- * hung calls that filled the pool while it was alone hold the others back for that long at most,
- * not until their timeout, and a call is pre-empted only when it runs far longer than most.
+ * 5 s; 30 s until 8 calls have answered): that call is aborted (pre-empted) and made again within
+ * its partition's share. So hung calls that filled the pool while it was alone hold the others
+ * back for that long at most, not until their timeout, and a call is pre-empted only when it runs
+ * far longer than most.
  */
 export interface FairPool {
   /** The partitions assigned after a join: the others are forgotten (and resumed if paused). */
@@ -34,8 +35,11 @@ export interface FairPool {
   enter(partition: number): (left: BatchLeft) => void;
   /** Whether the partition may take another record under its share. */
   mayBegin(partition: number): boolean;
-  /** Takes a record of the partition: its calls run in `slot`; `end` once it is processed. */
-  begin(partition: number): PoolRecord;
+  /**
+   * Takes a record of the partition: its calls run in `slot`; `end` once it is processed. Once
+   * `signal` (the record's) is aborted, a pre-empted call of it is not made again.
+   */
+  begin(partition: number, signal?: AbortSignal): PoolRecord;
   /** Another partition ran out of records in hand with more waiting: it needs a new fetch. */
   othersStarved(partition: number): boolean;
   /** Another partition has no batch in hand and is not paused: it may have records to fetch. */
@@ -94,7 +98,10 @@ export interface FairPoolOptions {
   probe: () => Promise<ReadonlyMap<number, bigint>>;
   /** A probe failed (it is tried again at the next fetch). */
   onProbeError?: (error: unknown) => void;
-  /** The least time a call beyond its share runs before it may be pre-empted (default 2 s). */
+  /**
+   * The least time a call beyond its share runs, and a call within its share waits, before the
+   * first may be pre-empted (default 5 s; until 8 calls have answered, six times that).
+   */
   preemptFloorMs?: number;
 }
 
@@ -137,7 +144,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
   const durations: number[] = [];
   let nextDuration = 0;
   let preemptTimer: NodeJS.Timeout | undefined;
-  const preemptFloorMs = options.preemptFloorMs ?? 2000;
+  const preemptFloorMs = options.preemptFloorMs ?? 5000;
   /** preemptAfterMs, worked out again after every 16 calls. */
   let threshold: number | undefined;
 
@@ -236,11 +243,18 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     options.changed();
   }
 
-  /** Four times the median of the recent successful calls, at least the floor. */
+  /**
+   * Four times the median of the recent successful calls, at least the floor. Before 8 calls have
+   * answered the median says little (a slow model's first calls are all still running): six
+   * times the floor.
+   */
   function preemptAfterMs(): number {
     if (threshold === undefined) {
       const sorted = [...durations].sort((a, b) => a - b);
-      threshold = Math.max(preemptFloorMs, 4 * (sorted[Math.floor(sorted.length / 2)] ?? 0));
+      threshold =
+        sorted.length < 8
+          ? 6 * preemptFloorMs
+          : Math.max(preemptFloorMs, 4 * (sorted[Math.floor(sorted.length / 2)] ?? 0));
     }
     return threshold;
   }
@@ -317,12 +331,14 @@ export function createFairPool(options: FairPoolOptions): FairPool {
       probeAgain = true;
       return;
     }
-    probing = true;
-    probeAgain = false;
-    // Only what was idle when the watermarks were asked: one that went idle since asks again.
+    // Only what was out of records when the watermarks were asked: one that ran out since asks
+    // again.
     const asked = [...entries.values()]
       .filter(endUnconfirmed)
       .map((entry) => ({ entry, seenHigh: entry.seenHigh }));
+    if (asked.length === 0) return;
+    probing = true;
+    probeAgain = false;
     options
       .probe()
       .then((highs) => {
@@ -348,7 +364,11 @@ export function createFairPool(options: FairPoolOptions): FairPool {
       });
   }
 
-  async function slot<T>(entry: Entry, call: (preempted: AbortSignal) => Promise<T>): Promise<T> {
+  async function slot<T>(
+    entry: Entry,
+    call: (preempted: AbortSignal) => Promise<T>,
+    record: AbortSignal | undefined,
+  ): Promise<T> {
     for (;;) {
       if (mayCall(entry, shares())) {
         entry.calls += 1;
@@ -369,11 +389,12 @@ export function createFairPool(options: FairPoolOptions): FairPool {
         const value = await call(held.preempt.signal);
         durations[nextDuration] = Date.now() - held.startedAt;
         nextDuration = (nextDuration + 1) % recentCalls;
-        if (nextDuration % 16 === 0) threshold = undefined;
+        if (durations.length <= 8 || nextDuration % 16 === 0) threshold = undefined;
         return value;
       } catch (error) {
-        // Pre-empted: made again below, in a slot of its partition's share.
-        if (!held.preempt.signal.aborted) throw error;
+        // Pre-empted: made again below, in a slot of its partition's share (unless the record
+        // itself was abandoned meanwhile).
+        if (!held.preempt.signal.aborted || record?.aborted === true) throw error;
       } finally {
         entry.active.delete(held);
         if (held.preempt.signal.aborted) entry.preempting -= 1;
@@ -426,12 +447,12 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     mayBegin(partition) {
       return open(entryOf(partition), shares());
     },
-    begin(partition) {
+    begin(partition, signal) {
       const entry = entryOf(partition);
       entry.processing += 1;
       let ended = false;
       return {
-        slot: (call) => slot(entry, call),
+        slot: (call) => slot(entry, call, signal),
         end: () => {
           if (ended) return;
           ended = true;

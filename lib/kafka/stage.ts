@@ -56,6 +56,11 @@ export interface StageOptions<In extends RecordKind, Out extends RecordKind> {
    * to the others. Slow model calls do not count: the fetch loop heartbeats while it waits.
    */
   sessionTimeoutMs?: number;
+  /**
+   * The least time a call beyond its partition's share runs before it may be pre-empted (the
+   * fair pool's floor: default 5 s; tests shorten it).
+   */
+  preemptFloorMs?: number;
   /** How often the group's consumer lag is measured for /metrics (default 5 s). */
   lagIntervalMs?: number;
   /** How long publishing an output (or committing) may keep failing before the stage stops. */
@@ -209,6 +214,7 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
     onProbeError: (error) => {
       log.debug({ err: error }, 'high watermarks not read this time (tried again)');
     },
+    ...(options.preemptFloorMs === undefined ? {} : { preemptFloorMs: options.preemptFloorMs }),
   });
 
   const committer = createCommitter({
@@ -449,7 +455,13 @@ export async function startStage<In extends RecordKind, Out extends RecordKind>(
           if (!state.tracker.begin(offset)) continue;
           occupied += 1;
           processing += 1;
-          void runRecord(message, partition, state, offset, pool.begin(partition));
+          void runRecord(
+            message,
+            partition,
+            state,
+            offset,
+            pool.begin(partition, state.abort.signal),
+          );
         }
         reason = 'end';
         backlog = BigInt(batch.offsetLag()) > 0n;

@@ -64,11 +64,17 @@ export async function callModel(
       async () => {
         const result = await context.slot(async (preempted) => {
           const started = performance.now();
+          // One signal for the record's abort and the pool's pre-emption, its listeners removed
+          // after the call (AbortSignal.any on a long-lived signal has leaked in Node).
+          const either = new AbortController();
+          const abort = (): void => {
+            either.abort();
+          };
+          context.signal.addEventListener('abort', abort);
+          preempted.addEventListener('abort', abort);
+          if (context.signal.aborted || preempted.aborted) either.abort();
           try {
-            const answer = await model.complete(
-              request,
-              AbortSignal.any([context.signal, preempted]),
-            );
+            const answer = await model.complete(request, either.signal);
             metrics.modelCallSeconds.observe(labels, (performance.now() - started) / 1000);
             return answer;
           } catch (error) {
@@ -76,6 +82,9 @@ export async function callModel(
             if (preempted.aborted && !context.signal.aborted)
               metrics.modelCalls.inc({ ...labels, outcome: 'preempted' });
             throw error;
+          } finally {
+            context.signal.removeEventListener('abort', abort);
+            preempted.removeEventListener('abort', abort);
           }
         });
         if (result.content.trim() === '') throw emptyCompletion(model, result);

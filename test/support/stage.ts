@@ -28,6 +28,7 @@ export interface StageBench {
     callsPerRecord?: number;
     handle: TestHandler;
     sessionTimeoutMs?: number;
+    preemptFloorMs?: number;
   }): Promise<RunningStage>;
   /** The group's committed offset and metadata per partition of the prompts topic. */
   committed(): Promise<{ partition: number; offset: string; metadata: string | null }[]>;
@@ -75,6 +76,7 @@ export async function stageBench(cluster: TestCluster, partitions: number): Prom
         logger: silentLogger(),
         metrics: stageMetrics(new Registry()),
         sessionTimeoutMs: options.sessionTimeoutMs ?? 6_000,
+        ...(options.preemptFloorMs === undefined ? {} : { preemptFloorMs: options.preemptFloorMs }),
         handle: async (prompt, context) => {
           await options.handle(prompt, context);
           return [{ key: context.key, value: sampleResponse(prompt.pairId) }];

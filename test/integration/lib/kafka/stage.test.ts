@@ -435,6 +435,8 @@ describe('partitions sharing the pool', () => {
     const fastAnswered = new Set<string>();
     const stage = await bench.start({
       concurrency: 4,
+      // No call has answered yet: six times the floor, 3 s (30 s by default).
+      preemptFloorMs: 500,
       handle: async (prompt, context) => {
         if (!slowIds.has(prompt.pairId)) {
           await context.slot(() => sleep(5));
@@ -461,7 +463,6 @@ describe('partitions sharing the pool', () => {
     await waitFor(() => slowCalls === 4, 'partition 0 alone takes every slot with hung calls');
     const publishedAt = Date.now();
     await bench.publish(fast);
-    // The pre-emption time: 2 s with no call finished yet (four times the median call after).
     await waitFor(
       () => fastAnswered.size === fast.length,
       'partition 1 answered while partition 0 hangs',

@@ -302,14 +302,18 @@ describe('the fair pool', () => {
     await flush();
     expect([preempted, answered.length]).toEqual([0, 0]);
 
-    await sleep(120);
+    // No call has answered: the pre-emption time is six times the 40 ms floor.
+    await sleep(100);
+    await flush();
+    expect(preempted).toBe(0);
+    await sleep(200);
     await flush();
     // Two of partition 0's calls were beyond its share of two: aborted, their slots given to
     // partition 1's two calls within its share; its third is beyond its share and takes none.
     expect(preempted).toBe(2);
     expect(answered).toEqual(['a', 'b']);
     expect(made).toBe(4);
-    await sleep(120);
+    await sleep(300);
     await flush();
     expect(preempted).toBe(2);
 
@@ -325,5 +329,38 @@ describe('the fair pool', () => {
     await flush();
     expect(made).toBe(6);
     expect(preempted).toBe(2);
+  });
+
+  it('does not make again a pre-empted call whose record was abandoned meanwhile', async () => {
+    const b = bench(2, { preemptFloorMs: 10 });
+    b.pool.assign([0, 1]);
+    b.pool.enter(0);
+    const record = new AbortController();
+    let made = 0;
+    const hung = (signal?: AbortSignal) =>
+      b.pool.begin(0, signal).slot(
+        (preempted) =>
+          new Promise<never>((_, reject) => {
+            made += 1;
+            preempted.addEventListener('abort', () => {
+              reject(new Error('aborted'));
+            });
+          }),
+      );
+    const abandoned = hung(record.signal).then(
+      () => 'answered',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    void hung();
+    await flush();
+    b.pool.enter(1);
+    void b.pool.begin(1).slot(() => new Promise<void>(() => undefined));
+    record.abort();
+    await sleep(150);
+    await flush();
+    // The abandoned record's call was the oldest beyond the share: pre-empted, and its failure
+    // returned to the record instead of a new call.
+    expect(await abandoned).toBe('aborted');
+    expect(made).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import {
   readJudge,
   readModel,
   readPipeline,
+  readPoolSizes,
   readProvider,
   readSimulator,
   readStageRuntime,
@@ -56,20 +57,13 @@ export const runBooleans = [
 export function readRunSettings(s: Settings, env: NodeJS.ProcessEnv): RunSettings {
   const model = readModel(s);
   const judge = readJudge(s, env);
-  const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
   const settings: RunSettings = {
     dataset: readDataset(s, env),
     provider: readProvider(s, '', env),
     model,
     judge,
     simulator: readSimulator(s),
-    concurrency,
-    // One judge call per pair: as many calls as the responder has pairs keeps pace with it.
-    judgeConcurrency: s.number('judge-concurrency', concurrency, {
-      min: 1,
-      max: 1024,
-      integer: true,
-    }),
+    ...readPoolSizes(s),
     pipeline: readPipeline(s),
     reportDir: s.string('report-dir', 'reports'),
     listen: readListen(s, 'metrics-port', 9464),

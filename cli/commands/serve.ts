@@ -5,6 +5,7 @@ import { resolveConnection } from '../../lib/config/connection.ts';
 import {
   logLevel,
   readPipeline,
+  readPoolSizes,
   readProvider,
   readSimulator,
   readStageRuntime,
@@ -50,8 +51,8 @@ export const serveUsage = `usage: valbench serve [options]
             valbench_cost_usd_total and GET /runs/<id> "cost" (spent and estimate); a
             request's "maxCostUsd" paces its intake like valbench run --max-cost
   pipeline  --concurrency 16 --judge-concurrency C (default: --concurrency) --partitions 6
-            --topic-prefix valbench. --grace-seconds 30 --session-timeout-seconds 30 --publish-deadline-seconds 600
-            --attempts 5 --rate-limit-budget-minutes 30
+            --topic-prefix valbench. --grace-seconds 30 --session-timeout-seconds 30
+            --publish-deadline-seconds 600 --attempts 5 --rate-limit-budget-minutes 30
   simulator --sim-profile ... --sim-* as in valbench run --help
 
   request:  curl -X POST localhost:8470/runs -H 'content-type: application/json' -d '{
@@ -74,12 +75,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const responder = readProvider(s, '', env);
   const judge = readProvider(s, 'judge-', env);
   const simulator = readSimulator(s);
-  const concurrency = s.number('concurrency', 16, { min: 1, max: 1024, integer: true });
-  const judgeConcurrency = s.number('judge-concurrency', concurrency, {
-    min: 1,
-    max: 1024,
-    integer: true,
-  });
+  const { concurrency, judgeConcurrency } = readPoolSizes(s);
   const pipelineSettings = readPipeline(s);
   const runtime = readStageRuntime(s);
   const at = {

@@ -31,6 +31,17 @@ export function readPipeline(s: Settings): PipelineSettings {
   };
 }
 
+/**
+ * The pools of a process running the responder and the judge (run, serve): the responder's pairs
+ * in flight and the judge's calls, by default as many as the responder's pairs (one judge call
+ * per pair keeps pace with it).
+ */
+export function readPoolSizes(s: Settings): { concurrency: number; judgeConcurrency: number } {
+  const size = { min: 1, max: 1024, integer: true };
+  const concurrency = s.number('concurrency', 16, size);
+  return { concurrency, judgeConcurrency: s.number('judge-concurrency', concurrency, size) };
+}
+
 /** Where the rows come from: a local file, or a dataset on the Hugging Face hub. */
 export type DatasetSource =
   | { kind: 'file'; path: string }

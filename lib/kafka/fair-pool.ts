@@ -370,7 +370,8 @@ export function createFairPool(options: FairPoolOptions): FairPool {
     record: AbortSignal | undefined,
   ): Promise<T> {
     for (;;) {
-      if (mayCall(entry, shares())) {
+      const share = shares();
+      if (mayCall(entry, share)) {
         entry.calls += 1;
         calls += 1;
         options.onCalls?.(calls);
@@ -380,7 +381,7 @@ export function createFairPool(options: FairPoolOptions): FairPool {
           queue.push({ entry, start, since: Date.now() }),
         );
         // Looked at again once it has waited the pre-emption time.
-        preemptForWaiting(shares());
+        preemptForWaiting(share);
         await started;
       }
       const held: Call = { startedAt: Date.now(), preempt: new AbortController() };
